@@ -1,0 +1,48 @@
+// The object `activate()` returns. Other extensions and the extension-host tests use it to
+// drive Endless exactly as the user does (chat panel, inline completions), without the UI.
+import type * as vscode from 'vscode';
+import type { ChatMessage, EngineStats, ModelInfo } from './engine/protocol';
+
+export type { ChatMessage, EngineStats, ModelInfo, StreamStats } from './engine/protocol';
+
+export interface EndlessApi {
+  /**
+   * Resolves once the worker has loaded the model (after a restart: once it is loaded again).
+   * Rejects if the model cannot be loaded, with the engine's message.
+   */
+  whenReady(): Promise<ModelInfo>;
+
+  /**
+   * Sends `text` as the next user message of the chat session, exactly as the panel's Send
+   * does: it appears in the panel, streams token by token, is saved in the transcript.
+   * `onToken` receives each streamed piece. Resolves with the whole reply; rejects if the
+   * engine reports an error. A reply stopped by `endless.stop` resolves with what was written.
+   */
+  chat(text: string, onToken?: (piece: string) => void): Promise<string>;
+
+  /**
+   * Asks the inline completion provider for the ghost text at `position`, as VS Code would
+   * (same feed, cache and stop rules). Resolves with the inserted text, or undefined when the
+   * provider offers nothing (disabled, cancelled, empty completion).
+   */
+  provideCompletion(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    token?: vscode.CancellationToken,
+  ): Promise<string | undefined>;
+
+  /** The latest cache statistics pushed by the worker; undefined before the first push. */
+  stats(): EngineStats | undefined;
+
+  /** The chat transcript as saved for this workspace (oldest first). */
+  transcript(): readonly ChatMessage[];
+
+  /** How many times the worker has been restarted after a crash since activation. */
+  restartCount(): number;
+
+  /**
+   * Terminates the worker as a crash would, to prove recovery: the client restarts it with
+   * backoff and replays `init`; `whenReady()` then resolves again.
+   */
+  crashWorkerForTesting(): void;
+}
