@@ -1,0 +1,164 @@
+// The "Chat" webview view: hosts the panel page, validates every message from it, and keeps
+// it in step with the chat session, the engine's state and the cache statistics.
+import * as vscode from 'vscode';
+import type { Settings } from '../config/settings';
+import type { EngineClient, EngineState } from '../host/engineClient';
+import type { Subscription } from '../host/listeners';
+import {
+  type AttachmentChip,
+  type EngineView,
+  type HostToWebview,
+  parseWebviewToHost,
+  type WebviewToHost,
+} from '../webview/protocol';
+import { type Attachment, attachmentBudgetChars } from './attachments';
+import type { ChatSession } from './chatSession';
+import { runCodeAction } from './codeActions';
+import { attachmentFromEditor } from './editorAttachments';
+import { panelHtml } from './panelHtml';
+
+export const CHAT_VIEW_ID = 'endless.chat';
+
+export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view: vscode.WebviewView | undefined;
+  private attachments: Attachment[] = [];
+  private lastEditor: vscode.TextEditor | undefined = vscode.window.activeTextEditor;
+  private readonly subscriptions: (vscode.Disposable | Subscription)[];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly session: ChatSession,
+    private readonly engine: EngineClient,
+    private readonly settings: () => Settings,
+    private readonly log: (line: string) => void,
+  ) {
+    this.subscriptions = [
+      session.onEvent.on((event) => {
+        if (event.type === 'token') this.post({ type: 'token', text: event.text });
+        else if (event.type === 'transcript') this.postTranscript();
+        else this.post({ type: 'sendFailed', text: event.text, error: event.error });
+      }),
+      engine.onState.on((state) => this.post({ type: 'engine', engine: engineView(state) })),
+      engine.onStats.on((stats) => this.post({ type: 'stats', stats })),
+      // The webview takes focus from the editor; remember where "insert at cursor" should go.
+      vscode.window.onDidChangeActiveTextEditor((editor) => {
+        if (editor) this.lastEditor = editor;
+      }),
+    ];
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    view.webview.options = { enableScripts: true, localResourceRoots: [dist, media] };
+    view.webview.html = panelHtml({
+      cspSource: view.webview.cspSource,
+      scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(media, 'chat.css')).toString(),
+    });
+    const receiver = view.webview.onDidReceiveMessage((raw: unknown) => {
+      const parsed = parseWebviewToHost(raw);
+      if (!parsed.ok) {
+        this.log(`ignored a malformed message from the chat panel: ${parsed.error}`);
+        return;
+      }
+      void this.receive(parsed.message).catch((error: Error) => this.log(`chat panel action failed: ${error.message}`));
+    });
+    view.onDidDispose(() => {
+      receiver.dispose();
+      if (this.view === view) this.view = undefined;
+    });
+  }
+
+  /** Reveals the panel and puts the cursor in its input. */
+  async show(): Promise<void> {
+    await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+    this.post({ type: 'focusInput' });
+  }
+
+  dispose(): void {
+    for (const subscription of this.subscriptions) subscription.dispose();
+  }
+
+  private async receive(message: WebviewToHost): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.post({ type: 'engine', engine: engineView(this.engine.state) });
+        this.postTranscript();
+        this.postAttachments();
+        if (this.engine.stats) this.post({ type: 'stats', stats: this.engine.stats });
+        return;
+      case 'send': {
+        const result = this.session.send(message.text, this.attachments);
+        if (!result.accepted) {
+          this.post({ type: 'sendFailed', text: message.text, error: result.error });
+          return;
+        }
+        this.post({ type: 'sendAccepted' });
+        this.attachments = [];
+        this.postAttachments();
+        await result.reply.catch(() => undefined);
+        return;
+      }
+      case 'stop':
+        this.session.stop();
+        return;
+      case 'newSession':
+        this.attachments = [];
+        this.postAttachments();
+        await this.session.newSession();
+        return;
+      case 'attach': {
+        const used = this.attachments.reduce((sum, attachment) => sum + attachment.text.length, 0);
+        const budget = attachmentBudgetChars(this.settings().windowTokens) - used;
+        const result = attachmentFromEditor(vscode.window.activeTextEditor ?? this.lastEditor, message.what, budget);
+        if (!result.ok) {
+          void vscode.window.showInformationMessage(`Endless: ${result.error}`);
+          return;
+        }
+        this.attachments.push(result.attachment);
+        this.postAttachments();
+        return;
+      }
+      case 'removeAttachment':
+        this.attachments = this.attachments.filter((attachment) => attachment.id !== message.id);
+        this.postAttachments();
+        return;
+      case 'codeAction':
+        await runCodeAction(message.action, message.code, message.language, vscode.window.activeTextEditor ?? this.lastEditor);
+        return;
+    }
+  }
+
+  private postTranscript(): void {
+    this.post({ type: 'transcript', messages: this.session.view(), streaming: this.session.busy });
+  }
+
+  private postAttachments(): void {
+    const chips: AttachmentChip[] = this.attachments.map(({ id, label, text, clippedNotice }) => ({
+      id,
+      label,
+      chars: text.length,
+      clippedNotice,
+    }));
+    this.post({ type: 'attachments', chips });
+  }
+
+  private post(message: HostToWebview): void {
+    void this.view?.webview.postMessage(message);
+  }
+}
+
+function engineView(state: EngineState): EngineView {
+  switch (state.kind) {
+    case 'ready':
+      return { phase: 'ready', model: state.model };
+    case 'failed':
+      return { phase: 'failed', message: state.message };
+    case 'restarting':
+      return { phase: 'restarting', message: state.reason };
+    default:
+      return { phase: state.kind };
+  }
+}

@@ -1,0 +1,92 @@
+// Where a ghost-text completion should end. A small model happily writes on past the point a
+// user wants, so the text it streams is cut by rules a reader would apply: stay on the line
+// when the cursor is mid-line, end with the block, end at a blank line after content, end
+// before a line that repeats what already follows the cursor, and never exceed a line count.
+// Indentation is kept exactly as written; trailing whitespace is dropped.
+
+export interface StopContext {
+  /** Text before the cursor on the cursor's line. */
+  linePrefix: string;
+  /** Text after the cursor on the cursor's line. */
+  lineSuffix: string;
+  /** Lines after the cursor's line (the first few are enough). */
+  nextLines: readonly string[];
+  maxLines: number;
+}
+
+export interface StopResult {
+  /** The completion to show. */
+  text: string;
+  /** True when a rule ended the completion: more tokens would be thrown away. */
+  stopped: boolean;
+}
+
+const CLOSING_LINE = /^[\s]*[}\])]+[;,)]*\s*$|^\s*(end|fi|done|esac)\b/;
+
+/**
+ * Applies the stop rules to `raw`, the text generated so far. With `final` false the last line
+ * may still be growing, so only complete lines are judged; with `final` true all are.
+ */
+export function applyStopRules(raw: string, context: StopContext, final: boolean): StopResult {
+  const suffix = context.lineSuffix.trim();
+  if (suffix.length > 0) return singleLine(raw, suffix, final);
+
+  const lines = raw.split('\n');
+  const baseIndent = indentOf(context.linePrefix.trim().length === 0 ? context.linePrefix : leading(context.linePrefix));
+  const nextContent = context.nextLines.find((line) => line.trim().length > 0)?.trim() ?? '';
+  const judged = final ? lines.length : lines.length - 1;
+
+  const kept: string[] = [];
+  let seenContent = context.linePrefix.trim().length > 0;
+  let deeper = false;
+  for (let index = 0; index < judged; index++) {
+    const line = lines[index];
+    const content = line.trim();
+    if (content.length > 0 && content === nextContent) return done(kept, true);
+    if (index > 0) {
+      if (content.length === 0) {
+        if (seenContent && kept.some((previous) => previous.trim().length > 0)) return done(kept, true);
+      } else {
+        const indent = indentOf(leading(line));
+        if (indent < baseIndent) return done(kept, true);
+        if (indent > baseIndent) deeper = true;
+        else if (deeper && CLOSING_LINE.test(line)) return done([...kept, line], true);
+      }
+    }
+    if (content.length > 0) seenContent = true;
+    kept.push(line);
+    if (kept.length >= context.maxLines) return done(kept, true);
+  }
+  if (!final) kept.push(lines[lines.length - 1]);
+  return { text: final ? trimEnd(kept.join('\n')) : kept.join('\n'), stopped: false };
+}
+
+/** Mid-line: complete the rest of this line only, without repeating what follows the cursor. */
+function singleLine(raw: string, suffix: string, final: boolean): StopResult {
+  const newline = raw.indexOf('\n');
+  const complete = newline >= 0 || final;
+  let line = newline >= 0 ? raw.slice(0, newline) : raw;
+  if (!complete) return { text: line, stopped: false };
+  const trimmed = line.trimEnd();
+  if (trimmed.endsWith(suffix)) line = trimmed.slice(0, trimmed.length - suffix.length);
+  return { text: line.trimEnd(), stopped: true };
+}
+
+function done(kept: string[], stopped: boolean): StopResult {
+  return { text: trimEnd(kept.join('\n')), stopped };
+}
+
+function trimEnd(text: string): string {
+  return text.replace(/\s+$/, '');
+}
+
+function leading(line: string): string {
+  return /^[ \t]*/.exec(line)![0];
+}
+
+/** Width of leading whitespace, a tab counted as four columns. */
+function indentOf(whitespace: string): number {
+  let width = 0;
+  for (const char of whitespace) width += char === '\t' ? 4 : 1;
+  return width;
+}

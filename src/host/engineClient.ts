@@ -1,0 +1,338 @@
+// Runs the engine in a node:worker_threads Worker and speaks the typed protocol of
+// src/engine/protocol.ts with it. Inference is a synchronous native call, so it must never run
+// on the extension host's own thread. If the worker dies, every open request fails with a clear
+// message and a fresh worker is started with backoff, replaying the last `init`.
+// This file must not import `vscode`: scripts and tests drive it directly.
+import { Worker } from 'node:worker_threads';
+import type {
+  ChatMessage,
+  EditorContext,
+  EngineConfig,
+  EngineStats,
+  FinishReason,
+  GenerateOptions,
+  HostToWorker,
+  ModelInfo,
+  StreamId,
+  Usage,
+  WorkerToHost,
+} from '../engine/protocol';
+import { Listeners } from './listeners';
+
+export type EngineState =
+  | { kind: 'starting' }
+  | { kind: 'ready'; model: ModelInfo }
+  /** The model could not be loaded with this configuration; waits for a new one. */
+  | { kind: 'failed'; message: string }
+  /** The worker died; a new one starts after `delayMs`. */
+  | { kind: 'restarting'; reason: string; delayMs: number }
+  | { kind: 'stopped' };
+
+export interface Finished {
+  reason: FinishReason;
+  text: string;
+  usage?: Usage;
+}
+
+/** A running chat reply or completion. */
+export interface Generation {
+  /** The request id; undefined until the request is actually sent to the worker. */
+  readonly id: () => number | undefined;
+  /** Resolves when the request ends for any reason; rejects on an engine error or crash. */
+  readonly done: Promise<Finished>;
+  /** Asks the worker to stop before its next step; `done` then resolves with `cancelled`. */
+  cancel(): void;
+}
+
+export interface EngineClientOptions {
+  /** Receives diagnostic lines (worker start, exits, restarts). */
+  log?: (line: string) => void;
+  /** First restart delay; doubles per consecutive crash. */
+  restartDelayMs?: number;
+  maxRestartDelayMs?: number;
+  /** A worker that ran this long resets the backoff. */
+  stableAfterMs?: number;
+}
+
+interface Pending {
+  onToken?: (text: string) => void;
+  resolve: (finished: Finished) => void;
+  reject: (error: Error) => void;
+}
+
+type RequestBody = HostToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
+
+export class EngineClient {
+  readonly onState = new Listeners<EngineState>();
+  readonly onStats = new Listeners<EngineStats>();
+
+  private worker: Worker | undefined;
+  private currentState: EngineState = { kind: 'stopped' };
+  private lastStats: EngineStats | undefined;
+  private nextId = 1;
+  private initId = 0;
+  private readonly pending = new Map<number, Pending>();
+  private restarts = 0;
+  private consecutiveCrashes = 0;
+  private startedAt = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private latestFeed: number | undefined;
+  private disposed = false;
+
+  constructor(
+    private readonly workerPath: string,
+    private config: EngineConfig,
+    private readonly options: EngineClientOptions = {},
+  ) {}
+
+  get state(): EngineState {
+    return this.currentState;
+  }
+
+  get stats(): EngineStats | undefined {
+    return this.lastStats;
+  }
+
+  get restartCount(): number {
+    return this.restarts;
+  }
+
+  get engineConfig(): EngineConfig {
+    return this.config;
+  }
+
+  start(): void {
+    if (this.disposed) throw new Error('The engine client was disposed.');
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    this.spawn();
+  }
+
+  /** Resolves with the model once the worker is ready; rejects if the model fails to load. */
+  whenReady(): Promise<ModelInfo> {
+    const now = this.currentState;
+    if (now.kind === 'ready') return Promise.resolve(now.model);
+    if (now.kind === 'failed') return Promise.reject(new Error(now.message));
+    return new Promise((resolve, reject) => {
+      const sub = this.onState.on((state) => {
+        if (state.kind === 'ready') {
+          sub.dispose();
+          resolve(state.model);
+        } else if (state.kind === 'failed') {
+          sub.dispose();
+          reject(new Error(state.message));
+        } else if (state.kind === 'stopped') {
+          sub.dispose();
+          reject(new Error('The engine was stopped.'));
+        }
+      });
+    });
+  }
+
+  chat(messages: ChatMessage[], options: GenerateOptions, onToken?: (text: string) => void): Generation {
+    return this.generate({ type: 'chat', messages, options }, onToken);
+  }
+
+  complete(context: EditorContext, options: GenerateOptions, onToken?: (text: string) => void): Generation {
+    return this.generate({ type: 'complete', context, options }, onToken);
+  }
+
+  /**
+   * Pre-fills the editor stream. Only sent while the worker is ready (a feed is a hint, never
+   * worth waiting for); a newer feed makes the client stop tracking the older one.
+   */
+  feed(context: EditorContext): void {
+    if (this.currentState.kind !== 'ready') return;
+    if (this.latestFeed !== undefined) this.settle(this.latestFeed, { reason: 'superseded', text: '' });
+    const id = this.post({ type: 'feed', context }, {
+      resolve: () => undefined,
+      reject: (error) => this.options.log?.(`feed failed: ${error.message}`),
+    });
+    this.latestFeed = id;
+  }
+
+  /** Drops a stream's cache (or both). Resolves once the worker has done it. */
+  async reset(stream?: StreamId): Promise<void> {
+    await this.whenReady();
+    await new Promise<Finished>((resolve, reject) => {
+      this.post(stream ? { type: 'reset', stream } : { type: 'reset' }, { resolve, reject });
+    });
+  }
+
+  /** Restarts the worker with a new configuration (a new model, cache size, …). */
+  reconfigure(config: EngineConfig): void {
+    this.config = config;
+    this.stopWorker('The engine is restarting with new settings.');
+    this.consecutiveCrashes = 0;
+    this.start();
+  }
+
+  /** Terminates the worker the way a crash would, so recovery can be tested for real. */
+  crashForTesting(): void {
+    void this.worker?.terminate();
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    clearTimeout(this.restartTimer);
+    const worker = this.worker;
+    if (worker && this.currentState.kind === 'ready') {
+      // Let the engine release its sessions; terminate regardless after a short grace period.
+      worker.postMessage({ type: 'shutdown', id: this.nextId++ } satisfies HostToWorker);
+      await Promise.race([
+        new Promise((resolve) => worker.once('exit', resolve)),
+        new Promise((resolve) => setTimeout(resolve, 1000)),
+      ]);
+    }
+    this.stopWorker('The engine was shut down.');
+    this.setState({ kind: 'stopped' });
+    this.onState.clear();
+    this.onStats.clear();
+  }
+
+  private generate(body: Extract<RequestBody, { type: 'chat' | 'complete' }>, onToken?: (text: string) => void): Generation {
+    let id: number | undefined;
+    let cancelled = false;
+    let settleEarly: ((finished: Finished) => void) | undefined;
+    const done = new Promise<Finished>((resolve, reject) => {
+      settleEarly = resolve;
+      this.whenReady().then(
+        () => {
+          if (cancelled) return resolve({ reason: 'cancelled', text: '' });
+          id = this.post(body, { onToken, resolve, reject });
+        },
+        reject,
+      );
+    });
+    return {
+      id: () => id,
+      done,
+      cancel: () => {
+        if (cancelled) return;
+        cancelled = true;
+        if (id === undefined) settleEarly?.({ reason: 'cancelled', text: '' });
+        else if (this.pending.has(id)) this.post({ type: 'cancel', target: id });
+      },
+    };
+  }
+
+  private post(body: RequestBody, pending?: Pending): number {
+    const id = this.nextId++;
+    if (pending) this.pending.set(id, pending);
+    const worker = this.worker;
+    if (!worker) {
+      this.settleError(id, new Error('The engine is not running.'));
+      return id;
+    }
+    worker.postMessage({ ...body, id } as HostToWorker);
+    return id;
+  }
+
+  private spawn(): void {
+    this.setState({ kind: 'starting' });
+    const worker = new Worker(this.workerPath);
+    this.worker = worker;
+    this.startedAt = Date.now();
+    this.options.log?.(`starting engine worker (${this.config.modelDir})`);
+    worker.on('message', (message: WorkerToHost) => {
+      if (this.worker === worker) this.receive(message);
+    });
+    worker.on('error', (error) => {
+      if (this.worker === worker) this.options.log?.(`engine worker error: ${error.stack ?? error.message}`);
+    });
+    worker.on('exit', (code) => {
+      if (this.worker !== worker) return;
+      // A worker that reported a failed model load is not restarted: the same settings would
+      // fail again. A new configuration starts a new worker.
+      if (this.currentState.kind === 'failed') this.worker = undefined;
+      else this.crashed(`the engine worker exited with code ${code}`);
+    });
+    this.initId = this.post({ type: 'init', config: this.config });
+  }
+
+  private receive(message: WorkerToHost): void {
+    switch (message.type) {
+      case 'ready':
+        if (message.id === this.initId) {
+          this.options.log?.(`model ready: ${message.model.name} (${message.model.interface})`);
+          this.setState({ kind: 'ready', model: message.model });
+        }
+        return;
+      case 'token':
+        this.pending.get(message.id)?.onToken?.(message.text);
+        return;
+      case 'done':
+        this.settle(message.id, { reason: message.reason, text: message.text, usage: message.usage });
+        return;
+      case 'error':
+        if (message.id === this.initId && this.currentState.kind === 'starting') {
+          this.options.log?.(`model failed to load: ${message.message}`);
+          this.setState({ kind: 'failed', message: message.message });
+        } else if (message.id === null) {
+          this.options.log?.(`engine error: ${message.message}`);
+        } else {
+          this.settleError(message.id, new Error(message.message));
+        }
+        return;
+      case 'stats':
+        this.lastStats = message.stats;
+        this.onStats.fire(message.stats);
+        return;
+    }
+  }
+
+  private settle(id: number, finished: Finished): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    if (this.latestFeed === id) this.latestFeed = undefined;
+    pending.resolve(finished);
+  }
+
+  private settleError(id: number, error: Error): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    if (this.latestFeed === id) this.latestFeed = undefined;
+    pending.reject(error);
+  }
+
+  private crashed(reason: string): void {
+    this.worker = undefined;
+    this.failAll(new Error(`The engine stopped unexpectedly (${reason}); it is restarting.`));
+    if (this.disposed) return;
+    if (Date.now() - this.startedAt > (this.options.stableAfterMs ?? 30_000)) this.consecutiveCrashes = 0;
+    const base = this.options.restartDelayMs ?? 250;
+    const delayMs = Math.min(base * 2 ** this.consecutiveCrashes, this.options.maxRestartDelayMs ?? 10_000);
+    this.consecutiveCrashes++;
+    this.restarts++;
+    this.options.log?.(`${reason}; restarting in ${delayMs} ms`);
+    this.setState({ kind: 'restarting', reason, delayMs });
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (!this.disposed) this.spawn();
+    }, delayMs);
+  }
+
+  private stopWorker(reason: string): void {
+    const worker = this.worker;
+    this.worker = undefined;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    this.failAll(new Error(reason));
+    if (worker) void worker.terminate();
+  }
+
+  private failAll(error: Error): void {
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    this.latestFeed = undefined;
+    for (const pending of all) pending.reject(error);
+  }
+
+  private setState(state: EngineState): void {
+    this.currentState = state;
+    this.onState.fire(state);
+  }
+}
