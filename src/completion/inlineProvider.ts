@@ -2,8 +2,7 @@
 // VS Code's cancellation cancels the worker request, a small cache answers repeated positions
 // and typed-through prefixes at once, and the stop rules end the text where a reader would.
 import * as vscode from 'vscode';
-import type { Settings } from '../config/settings';
-import type { GenerateOptions } from '../engine/protocol';
+import { completionOptions, type Settings } from '../config/settings';
 import type { EngineClient, Generation } from '../host/engineClient';
 import { CompletionCache } from './completionCache';
 import { type EditorFeed, isCodeDocument } from './editorFeed';
@@ -11,8 +10,6 @@ import { applyStopRules, type StopContext } from './stopRules';
 
 const MAX_LINES = 16;
 const NEXT_LINES = 5;
-/** A completion that takes longer than this is not worth showing any more. */
-const TIME_BUDGET_MS = 8000;
 
 export class InlineProvider implements vscode.InlineCompletionItemProvider {
   readonly cache = new CompletionCache();
@@ -98,19 +95,6 @@ function stopContext(document: vscode.TextDocument, position: vscode.Position): 
     lineSuffix: line.slice(position.character),
     nextLines,
     maxLines: MAX_LINES,
-  };
-}
-
-/** Completions are greedy: the most likely continuation, the same every time. */
-function completionOptions(settings: Settings): GenerateOptions {
-  return {
-    maxTokens: settings.completionMaxTokens,
-    temperature: 0,
-    topK: 0,
-    topP: 1,
-    repetitionPenalty: 1,
-    stop: [],
-    timeBudgetMs: TIME_BUDGET_MS,
   };
 }
 

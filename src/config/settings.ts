@@ -1,6 +1,7 @@
 // Settings validation, kept free of `vscode` so it can be unit-tested: every value read from
 // the user's configuration is checked here, and a bad one is replaced by a safe fallback with
 // a message that names the setting, what was wrong and what is used instead.
+import type { GenerateOptions } from '../engine/protocol';
 
 export interface Settings {
   /** Absolute model directory; empty means the bundled model. */
@@ -152,4 +153,30 @@ function isAbsolute(path: string): boolean {
 
 function show(value: unknown): string {
   return typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? String(value);
+}
+
+/** Generation options of a chat reply. */
+export function chatOptions(settings: Settings): GenerateOptions {
+  return {
+    maxTokens: settings.chatMaxTokens,
+    temperature: settings.temperature,
+    topK: 40,
+    topP: settings.topP,
+    repetitionPenalty: 1.1,
+    stop: [],
+    timeBudgetMs: 0,
+  };
+}
+
+/** Completions are greedy (the most likely continuation, the same every time) and bounded in time. */
+export function completionOptions(settings: Settings): GenerateOptions {
+  return {
+    maxTokens: settings.completionMaxTokens,
+    temperature: 0,
+    topK: 0,
+    topP: 1,
+    repetitionPenalty: 1,
+    stop: [],
+    timeBudgetMs: 8000,
+  };
 }
