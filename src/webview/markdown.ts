@@ -27,7 +27,8 @@ export function createMarkdownRenderer(purify: DOMPurify): MarkdownRenderer {
     purify.sanitize(md.render(markdown), {
       ALLOWED_TAGS,
       ALLOWED_ATTR,
-      ALLOW_DATA_ATTR: false,
+      // Only this renderer writes data- attributes: markdown-it runs with raw HTML off.
+      ALLOW_DATA_ATTR: true,
       ALLOWED_URI_REGEXP: /^(?:https?:|mailto:|#)/i,
     });
 }

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULT_SETTINGS, validateSettings } from '../../../src/config/settings';
+
+const validate = (values: Record<string, unknown>, exists: (path: string) => boolean = () => true) =>
+  validateSettings((key) => values[key], exists);
+
+describe('settings validation', () => {
+  it('uses the defaults when nothing is set', () => {
+    const { settings, problems } = validate({});
+    assert.deepEqual(settings, DEFAULT_SETTINGS);
+    assert.deepEqual(problems, []);
+  });
+
+  it('accepts valid values', () => {
+    const { settings, problems } = validate({
+      sinkTokens: 8,
+      windowTokens: 2040,
+      'chat.maxTokens': 100,
+      'completion.delayMs': 0,
+      'completion.enabled': false,
+      temperature: 0,
+      topP: 1,
+      modelDirectory: '/models/mine',
+    });
+    assert.deepEqual(problems, []);
+    assert.equal(settings.sinkTokens, 8);
+    assert.equal(settings.windowTokens, 2040);
+    assert.equal(settings.chatMaxTokens, 100);
+    assert.equal(settings.completionDelayMs, 0);
+    assert.equal(settings.completionEnabled, false);
+    assert.equal(settings.modelDirectory, '/models/mine');
+  });
+
+  it('replaces a value of the wrong type and says which setting and what is used', () => {
+    const { settings, problems } = validate({ windowTokens: 'big' });
+    assert.equal(settings.windowTokens, DEFAULT_SETTINGS.windowTokens);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0], /endless\.windowTokens must be a number, not "big"; using 1020\./);
+  });
+
+  it('rejects fractions where a whole number is needed, and out-of-range values', () => {
+    const { settings, problems } = validate({ sinkTokens: 2.5, threads: -1, topP: 0, temperature: 7 });
+    assert.equal(settings.sinkTokens, DEFAULT_SETTINGS.sinkTokens);
+    assert.equal(settings.threads, DEFAULT_SETTINGS.threads);
+    assert.equal(settings.topP, DEFAULT_SETTINGS.topP);
+    assert.equal(settings.temperature, DEFAULT_SETTINGS.temperature);
+    assert.equal(problems.length, 4);
+    assert.ok(problems.some((problem) => /endless\.sinkTokens must be a whole number, not 2\.5/.test(problem)));
+    assert.ok(problems.some((problem) => /endless\.topP must be above 0 and at most 1, not 0/.test(problem)));
+    assert.ok(problems.some((problem) => /endless\.temperature must be at least 0 and at most 2, not 7/.test(problem)));
+  });
+
+  it('needs a window larger than the sinks', () => {
+    const { settings, problems } = validate({ sinkTokens: 64, windowTokens: 32 });
+    assert.equal(settings.sinkTokens, DEFAULT_SETTINGS.sinkTokens);
+    assert.equal(settings.windowTokens, DEFAULT_SETTINGS.windowTokens);
+    assert.match(problems[0], /endless\.windowTokens \(32\) must be larger than endless\.sinkTokens \(64\)/);
+  });
+
+  it('falls back to the bundled model for a relative or missing model directory', () => {
+    const relative = validate({ modelDirectory: 'models/x' });
+    assert.equal(relative.settings.modelDirectory, '');
+    assert.match(relative.problems[0], /must be an absolute path, not "models\/x"; using the bundled model/);
+
+    const missing = validate({ modelDirectory: '/nowhere/model' }, () => false);
+    assert.equal(missing.settings.modelDirectory, '');
+    assert.match(missing.problems[0], /"\/nowhere\/model" does not exist; using the bundled model/);
+  });
+
+  it('rejects a non-boolean switch and a non-text prompt', () => {
+    const { settings, problems } = validate({ 'completion.enabled': 'yes', pinnedSystemPrompt: 42 });
+    assert.equal(settings.completionEnabled, true);
+    assert.equal(settings.pinnedSystemPrompt, DEFAULT_SETTINGS.pinnedSystemPrompt);
+    assert.equal(problems.length, 2);
+  });
+});
