@@ -1,0 +1,99 @@
+// Builds the editor stream (docs/prompt-format.md): context chunks flow through the window,
+// oldest first, each streamed once while it is still in the window; the cursor block stays at
+// the tail, suffix first, so typing at the cursor only appends tokens.
+import type { ContextChunk, EditorContext } from './protocol';
+import type { TextTokenizer } from './tokenizer';
+
+export interface EditorTarget {
+  /** Tokens from logical index `offset` on. */
+  tokens: number[];
+  offset: number;
+  /** Logical indices where a chunk or the cursor block begins. */
+  boundaries: number[];
+  /** Chunks this target adds, with their logical spans (recorded once the feed completes). */
+  added: { key: string; start: number; end: number }[];
+  /** Logical index where the cursor block begins. */
+  cursorStart: number;
+}
+
+interface Placed {
+  key: string;
+  start: number;
+  end: number;
+}
+
+export class EditorPrompt {
+  private placed: Placed[] = [];
+  /** Logical index where the last committed cursor block began. */
+  private tailStart = -1;
+  private epoch = -1;
+
+  constructor(private readonly tokenizer: TextTokenizer) {}
+
+  get hasFim(): boolean {
+    const s = this.tokenizer.special;
+    return s.fimPrefix !== undefined && s.fimSuffix !== undefined && s.fimMiddle !== undefined;
+  }
+
+  /**
+   * What the stream should hold for `context`. `epoch` changes whenever the stream restarts;
+   * `windowStart` is the logical index of its oldest window token, `length` the next index.
+   * The previous cursor block (and whatever was generated after it) is replaced when it is
+   * still in the cache; otherwise the new content is appended after everything.
+   */
+  target(context: EditorContext, epoch: number, windowStart: number, length: number): EditorTarget {
+    if (epoch !== this.epoch || length === 0) {
+      this.placed = [];
+      this.tailStart = -1;
+      this.epoch = epoch;
+    }
+    const rewind = this.tailStart >= windowStart && this.tailStart <= length;
+    const offset = length === 0 ? 0 : rewind ? this.tailStart : length;
+    // Chunks that left the window may come back: they are recent again.
+    this.placed = this.placed.filter((p) => p.start >= windowStart && p.end <= offset);
+    const tokens: number[] = [];
+    const sink = this.tokenizer.special.sink;
+    if (offset === 0 && sink !== undefined) tokens.push(sink);
+    const boundaries: number[] = [];
+    const added: Placed[] = [];
+    const known = new Set(this.placed.map((p) => p.key));
+    for (const chunk of context.chunks) {
+      const key = chunkKey(chunk);
+      if (known.has(key)) continue;
+      known.add(key);
+      const start = offset + tokens.length;
+      boundaries.push(start);
+      tokens.push(...this.chunkTokens(chunk));
+      added.push({ key, start, end: offset + tokens.length });
+    }
+    const cursorStart = offset + tokens.length;
+    boundaries.push(cursorStart);
+    tokens.push(...this.cursorTokens(context));
+    return { tokens, offset, boundaries, added, cursorStart };
+  }
+
+  /** Records the chunks of a target once the stream holds them. */
+  commit(target: EditorTarget): void {
+    this.placed.push(...target.added);
+    this.tailStart = target.cursorStart;
+  }
+
+  private chunkTokens(chunk: ContextChunk): number[] {
+    const sep = this.tokenizer.special.fileSep;
+    const body = this.tokenizer.encodeText(`${chunk.text}\n`);
+    if (sep === undefined) return body;
+    return [sep, ...this.tokenizer.encodeText(`${chunk.path}\n`), ...body];
+  }
+
+  private cursorTokens(context: EditorContext): number[] {
+    const s = this.tokenizer.special;
+    const header = s.fileSep === undefined ? [] : [s.fileSep, ...this.tokenizer.encodeText(`${context.path}\n`)];
+    const prefix = this.tokenizer.encodeText(context.prefix);
+    if (s.fimPrefix === undefined || s.fimSuffix === undefined || s.fimMiddle === undefined) return [...header, ...prefix];
+    return [...header, s.fimSuffix, ...this.tokenizer.encodeText(context.suffix), s.fimPrefix, ...prefix, s.fimMiddle];
+  }
+}
+
+function chunkKey(chunk: ContextChunk): string {
+  return `${chunk.path}\u0000${chunk.text}`;
+}

@@ -1,0 +1,231 @@
+// The engine behind the worker and the CLI: a loaded model, its two streams, and request
+// bodies written as step generators (one forward pass per step) for the scheduler.
+import { ChatPrompt } from './chatPrompt';
+import { Decoder } from './decoder';
+import { EditorPrompt, type EditorTarget } from './editorPrompt';
+import { EngineInputError } from './errors';
+import { generate } from './generate';
+import { loadModelDir, type ModelDir } from './modelDir';
+import type {
+  CacheMode,
+  ChatMessage,
+  EditorContext,
+  EngineConfig,
+  EngineStats,
+  FinishReason,
+  GenerateOptions,
+  ModelInfo,
+  StreamId,
+  StreamStats,
+} from './protocol';
+import type { JobProgress } from './scheduler';
+import { StopCriteria } from './stopCriteria';
+import { Stream } from './stream';
+import { TextTokenizer } from './tokenizer';
+
+export interface EngineSetup extends EngineConfig {
+  /** Cache mode of both streams (the product uses `sink`). */
+  mode?: CacheMode;
+  evictChunk?: number;
+  prefillChunk?: number;
+}
+
+export const DEFAULT_THREADS = 1;
+
+export function newProgress(): JobProgress {
+  return { text: '', promptTokens: 0, prefilledTokens: 0, generatedTokens: 0, firstTokenAt: 0 };
+}
+
+export class Engine {
+  readonly streams: Record<StreamId, Stream>;
+  readonly info: ModelInfo;
+  private readonly chatPrompt: ChatPrompt;
+  private readonly editorPrompt: EditorPrompt;
+  private readonly lastLatency: Record<StreamId, number> = { chat: 0, editor: 0 };
+  private readonly startedAt = performance.now();
+
+  private constructor(
+    readonly model: ModelDir,
+    readonly tokenizer: TextTokenizer,
+    readonly decoder: Decoder,
+    readonly setup: EngineSetup,
+  ) {
+    const options = {
+      mode: setup.mode ?? 'sink',
+      sinks: setup.sinks,
+      window: setup.window,
+      evictChunk: setup.evictChunk,
+      prefillChunk: setup.prefillChunk,
+    };
+    this.streams = { chat: new Stream(decoder, model.arch, options), editor: new Stream(decoder, model.arch, options) };
+    this.chatPrompt = new ChatPrompt(tokenizer, model.tokenizerConfig);
+    this.editorPrompt = new EditorPrompt(tokenizer);
+    this.info = {
+      name: model.name,
+      dir: model.dir,
+      interface: decoder.kind,
+      layers: model.arch.layers,
+      kvHeads: model.arch.kvHeads,
+      headDim: model.arch.headDim,
+      vocabSize: model.arch.vocabSize,
+      maxPositionEmbeddings: model.arch.maxPositionEmbeddings,
+      hasFim: this.editorPrompt.hasFim,
+    };
+  }
+
+  static async load(setup: EngineSetup): Promise<Engine> {
+    checkSetup(setup);
+    const model = loadModelDir(setup.modelDir);
+    const mode = setup.mode ?? 'sink';
+    const capacity = setup.sinks + setup.window;
+    if (mode !== 'dense' && capacity > model.arch.maxPositionEmbeddings) {
+      throw new EngineInputError(
+        `sinks + window (${capacity}) exceeds max_position_embeddings (${model.arch.maxPositionEmbeddings}) of ${model.dir}: positions would leave the range the model was trained on`,
+      );
+    }
+    const tokenizer = new TextTokenizer(model);
+    const decoder = await Decoder.load(model.onnxPath, model.arch, { threads: setup.threads > 0 ? setup.threads : DEFAULT_THREADS });
+    return new Engine(model, tokenizer, decoder, setup);
+  }
+
+  /** Chat: aligns the chat stream with the transcript, pre-fills what it lacks, generates the reply. */
+  async *chat(messages: readonly ChatMessage[], options: GenerateOptions, progress: JobProgress, onText: (t: string) => void) {
+    const t0 = performance.now();
+    if (messages.length === 0) throw new EngineInputError('a chat request needs at least one message');
+    const stream = this.streams.chat;
+    const sequence = this.chatPrompt.build(this.setup.pinnedSystemPrompt, messages);
+    const pinned = this.setup.pinnedSystemPrompt && sequence.headEnd > stream.sinks ? sequence.headEnd - stream.sinks : 0;
+    const feed = stream.plan(sequence.tokens, 0, pinned, true) ?? [];
+    stream.markBoundaries(sequence.boundaries);
+    progress.promptTokens = sequence.tokens.length;
+    progress.prefilledTokens = feed.length;
+    yield* stream.feed(feed);
+    const eos = this.tokenizer.special.eos;
+    const reason = yield* this.generateInto(stream, eos, options, progress, onText, t0);
+    this.lastLatency.chat = performance.now() - t0;
+    return reason;
+  }
+
+  /** Editor feed: pre-fills the editor stream with the context; no generation. */
+  async *feed(context: EditorContext, progress: JobProgress): AsyncGenerator<void, FinishReason, void> {
+    const t0 = performance.now();
+    yield* this.fillEditor(context, progress);
+    this.lastLatency.editor = performance.now() - t0;
+    return 'length';
+  }
+
+  /** Completion at the cursor: FIM (suffix first) or plain prefix, then generation. */
+  async *complete(context: EditorContext, options: GenerateOptions, progress: JobProgress, onText: (t: string) => void) {
+    const t0 = performance.now();
+    yield* this.fillEditor(context, progress);
+    const s = this.tokenizer.special;
+    const eos = [...s.eos, s.fileSep, s.fimPrefix, s.fimSuffix, s.fimMiddle, s.imStart].filter((id): id is number => id !== undefined);
+    const reason = yield* this.generateInto(this.streams.editor, eos, options, progress, onText, t0);
+    this.lastLatency.editor = performance.now() - t0;
+    return reason;
+  }
+
+  reset(stream?: StreamId): void {
+    for (const id of stream ? [stream] : (['chat', 'editor'] as const)) {
+      this.streams[id].reset();
+      this.streams[id].resetCounters();
+    }
+  }
+
+  stats(): EngineStats {
+    return {
+      model: this.info.name,
+      streams: { chat: this.streamStats('chat'), editor: this.streamStats('editor') },
+      rssBytes: process.memoryUsage().rss,
+      uptimeMs: performance.now() - this.startedAt,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await this.decoder.release();
+  }
+
+  private async *fillEditor(context: EditorContext, progress: JobProgress): AsyncGenerator<void, void, void> {
+    const stream = this.streams.editor;
+    const targetFor = (): EditorTarget =>
+      this.editorPrompt.target(context, stream.epoch, stream.windowStartIndex, stream.logicalLength);
+    let target = targetFor();
+    let feed = stream.plan(target.tokens, target.offset, 0, true);
+    if (feed === null) {
+      // The request cannot be aligned with what the stream holds: start the stream over.
+      stream.reset();
+      target = targetFor();
+      feed = stream.plan(target.tokens, target.offset, 0, true) ?? [];
+    }
+    stream.markBoundaries(target.boundaries);
+    progress.promptTokens = target.tokens.length;
+    progress.prefilledTokens = feed.length;
+    yield* stream.feed(feed);
+    this.editorPrompt.commit(target);
+  }
+
+  private async *generateInto(
+    stream: Stream,
+    eos: number[],
+    options: GenerateOptions,
+    progress: JobProgress,
+    onText: (t: string) => void,
+    t0: number,
+  ): AsyncGenerator<void, FinishReason, void> {
+    const criteria = new StopCriteria(eos, options.maxTokens, options.timeBudgetMs, t0);
+    const sampling = {
+      temperature: options.temperature,
+      topK: options.topK,
+      topP: options.topP,
+      repetitionPenalty: options.repetitionPenalty,
+      seed: options.seed,
+    };
+    const result = yield* generate(stream, this.tokenizer, sampling, options.stop, criteria, (piece, generated, firstAt) => {
+      progress.generatedTokens = generated;
+      progress.firstTokenAt = firstAt;
+      if (!piece) return;
+      progress.text += piece;
+      onText(piece);
+    });
+    progress.generatedTokens = result.ids.length;
+    progress.firstTokenAt = result.firstTokenAt;
+    progress.text = result.text;
+    if (stream === this.streams.chat && (result.reason === 'eos' || result.reason === 'length')) {
+      this.chatPrompt.rememberReply(result.text, result.ids);
+    }
+    return result.reason;
+  }
+
+  private streamStats(id: StreamId): StreamStats {
+    const stream = this.streams[id];
+    const length = stream.cache.length;
+    const sinks = Math.min(stream.sinks, length);
+    const c = stream.counters;
+    return {
+      stream: id,
+      mode: stream.options.mode,
+      capacity: stream.cache.capacity,
+      sinks,
+      pinned: Math.min(stream.pinned, length - sinks),
+      window: stream.windowTokens,
+      windowCapacity: stream.windowCapacity,
+      free: stream.cache.free,
+      totalTokens: c.totalTokens,
+      evictions: c.evictions,
+      tokensEvicted: c.tokensEvicted,
+      lastEvictionMs: c.lastEvictionMs,
+      prefillTokensPerSec: c.prefillTokensPerSec,
+      decodeTokensPerSec: c.decodeTokensPerSec,
+      lastPrefillMs: c.lastPrefillMs,
+      lastRequestLatencyMs: this.lastLatency[id],
+    };
+  }
+}
+
+function checkSetup(setup: EngineSetup): void {
+  if (!Number.isInteger(setup.sinks) || setup.sinks < 0) throw new EngineInputError(`sinks must be a whole number ≥ 0, got ${setup.sinks}`);
+  if (!Number.isInteger(setup.window) || setup.window <= 0) throw new EngineInputError(`window must be a positive whole number, got ${setup.window}`);
+  if ((setup.mode ?? 'sink') === 'sink' && setup.window <= setup.sinks) {
+    throw new EngineInputError(`window (${setup.window}) must be larger than sinks (${setup.sinks})`);
+  }
+}

@@ -1,0 +1,176 @@
+// Evaluations over the same cache machinery the product uses: perplexity of a long text in any
+// cache mode, and the cache check that proves eviction and re-rotation right for a model.
+import type { Decoder } from './decoder';
+import type { ModelArch } from './modelDir';
+import type { CacheMode } from './protocol';
+import { SinkCache } from './sinkCache';
+import { Stream } from './stream';
+
+export interface PerplexityReport {
+  mode: CacheMode;
+  sinks: number;
+  window: number;
+  tokens: number;
+  perplexity: number;
+  /** Perplexity of each consecutive segment of `segmentTokens` predicted tokens. */
+  segments: number[];
+  segmentTokens: number;
+  seconds: number;
+}
+
+export interface EvalSetup {
+  decoder: Decoder;
+  arch: ModelArch;
+  mode: CacheMode;
+  sinks: number;
+  window: number;
+  evictChunk?: number;
+  prefillChunk?: number;
+}
+
+/** Streams `ids` through a fresh stream and scores every next-token prediction. */
+export async function perplexity(setup: EvalSetup, ids: readonly number[], segmentTokens = 1024): Promise<PerplexityReport> {
+  if (ids.length < 2) throw new RangeError('perplexity needs a text of at least two tokens');
+  const t0 = performance.now();
+  // Small chunks keep every prediction close to a full window of context, as token-by-token
+  // streaming would; the eviction chunk matches so the window never drops below 7/8 full.
+  const chunk = Math.max(1, Math.ceil(setup.window / 16));
+  const stream = new Stream(setup.decoder, setup.arch, {
+    ...setup,
+    prefillChunk: setup.prefillChunk ?? chunk,
+    evictChunk: setup.evictChunk ?? chunk,
+  });
+  const vocab = setup.decoder.vocabSize;
+  let position = 0;
+  let total = 0;
+  let count = 0;
+  let segmentSum = 0;
+  let segmentCount = 0;
+  const segments: number[] = [];
+  const score = (logits: Float32Array, row: number, target: number) => {
+    const base = row * vocab;
+    let max = -Infinity;
+    for (let v = 0; v < vocab; v++) max = Math.max(max, logits[base + v]);
+    let sum = 0;
+    for (let v = 0; v < vocab; v++) sum += Math.exp(logits[base + v] - max);
+    const nll = Math.log(sum) + max - logits[base + target];
+    total += nll;
+    count++;
+    segmentSum += nll;
+    if (++segmentCount === segmentTokens) {
+      segments.push(Math.exp(segmentSum / segmentCount));
+      segmentSum = 0;
+      segmentCount = 0;
+    }
+  };
+  const onLogits = (logits: Float32Array, rows: number) => {
+    for (let r = 0; r < rows; r++) {
+      const target = position + r + 1;
+      if (target < ids.length) score(logits, r, ids[target]);
+    }
+    position += rows;
+  };
+  for await (const _ of stream.feed(ids, onLogits));
+  if (segmentCount > 0) segments.push(Math.exp(segmentSum / segmentCount));
+  return {
+    mode: setup.mode,
+    sinks: stream.sinks,
+    window: setup.window,
+    tokens: ids.length,
+    perplexity: Math.exp(total / count),
+    segments,
+    segmentTokens,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+export interface CacheCheck {
+  /** Tokens streamed when the check ran. */
+  streamed: number;
+  cached: number;
+  evictions: number;
+  /** Largest |difference| of the next-token logits: streamed cache vs a cold prefill of the cached tokens. */
+  logitsDiff: number;
+  /** Largest |difference| of layer-0 keys and values (context-free, so exact up to rounding). */
+  layer0KvDiff: number;
+}
+
+export interface CacheCheckReport {
+  sinks: number;
+  window: number;
+  checks: CacheCheck[];
+  maxLogitsDiff: number;
+  maxLayer0KvDiff: number;
+}
+
+/**
+ * Streams `ids` in sink mode and, after evictions, compares the cache with a from-scratch
+ * prefill of exactly the cached tokens at positions 0..n−1. Layer 0's keys and values depend
+ * only on the token and its position, so they must agree to rounding: that proves the slots
+ * hold the right tokens and the kept keys were rotated to exactly their new positions. Deeper
+ * layers (and so the logits) also carry what kept tokens once saw of evicted ones; their
+ * difference is reported, and is what a trained model's reliance on that context costs.
+ */
+export async function checkCache(setup: EvalSetup, ids: readonly number[], maxChecks = 8): Promise<CacheCheckReport> {
+  const stream = new Stream(setup.decoder, setup.arch, { ...setup, mode: 'sink' });
+  const piece = Math.max(1, Math.floor(setup.window / 3) + 1);
+  const totalEvictionsExpected = Math.max(1, Math.floor((ids.length - stream.cache.capacity) / Math.max(1, stream.windowCapacity / 8)));
+  const every = Math.max(1, Math.floor(totalEvictionsExpected / maxChecks));
+  const checks: CacheCheck[] = [];
+  let streamed = 0;
+  let lastChecked = 0;
+  for (let i = 0; i < ids.length; i += piece) {
+    const chunk = ids.slice(i, i + piece);
+    for await (const _ of stream.feed(chunk));
+    streamed += chunk.length;
+    const evictions = stream.counters.evictions;
+    if (evictions > 0 && evictions - lastChecked >= every && checks.length < maxChecks) {
+      lastChecked = evictions;
+      checks.push({ streamed, evictions, ...(await compareWithColdPrefill(setup, stream)) });
+    }
+  }
+  if (checks.length === 0) {
+    throw new RangeError(
+      `the text (${ids.length} tokens) never filled the cache (${stream.cache.capacity} slots): use a longer text or a smaller window`,
+    );
+  }
+  return {
+    sinks: stream.sinks,
+    window: setup.window,
+    checks,
+    maxLogitsDiff: Math.max(...checks.map((c) => c.logitsDiff)),
+    maxLayer0KvDiff: Math.max(...checks.map((c) => c.layer0KvDiff)),
+  };
+}
+
+async function compareWithColdPrefill(
+  setup: EvalSetup,
+  stream: Stream,
+): Promise<{ cached: number; logitsDiff: number; layer0KvDiff: number }> {
+  const n = stream.cache.length;
+  const tokens = Array.from(stream.cache.tokens.subarray(0, n));
+  const cold = new SinkCache(setup.arch, n);
+  const chunkSize = setup.prefillChunk ?? 256;
+  let logits: Float32Array | null = null;
+  for (let i = 0; i < n; i += chunkSize) {
+    const chunk = tokens.slice(i, i + chunkSize);
+    const result = await setup.decoder.run(chunk, cold.length, cold, false);
+    cold.append(chunk, result.keys, result.values);
+    logits = result.logits;
+  }
+  const floats = n * setup.arch.kvHeads * setup.arch.headDim;
+  return {
+    cached: n,
+    logitsDiff: maxAbsDiff(stream.lastLogits!, logits!, logits!.length),
+    layer0KvDiff: Math.max(
+      maxAbsDiff(stream.cache.keys[0], cold.keys[0], floats),
+      maxAbsDiff(stream.cache.values[0], cold.values[0], floats),
+    ),
+  };
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, length: number): number {
+  let max = 0;
+  for (let i = 0; i < length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}

@@ -1,0 +1,102 @@
+// Picks the next token from logits: repetition penalty, then greedy (temperature 0) or
+// temperature + top-k + top-p sampling with a seeded generator, so a seed reproduces a reply.
+
+export interface SamplingOptions {
+  temperature: number;
+  topK: number;
+  topP: number;
+  repetitionPenalty: number;
+  seed?: number;
+}
+
+/** mulberry32: small, fast, good enough for sampling, and reproducible from a 32-bit seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class Sampler {
+  private readonly random: () => number;
+
+  constructor(private readonly options: SamplingOptions) {
+    if (options.temperature < 0) throw new RangeError(`temperature must be ≥ 0, got ${options.temperature}`);
+    if (options.topP <= 0 || options.topP > 1) throw new RangeError(`topP must be in (0, 1], got ${options.topP}`);
+    if (options.topK < 0) throw new RangeError(`topK must be ≥ 0, got ${options.topK}`);
+    if (options.repetitionPenalty <= 0) throw new RangeError(`repetitionPenalty must be > 0, got ${options.repetitionPenalty}`);
+    this.random = seededRandom(options.seed ?? Math.floor(Math.random() * 2 ** 32));
+  }
+
+  /** `recent`: tokens the repetition penalty applies to (those in context). */
+  sample(logits: Float32Array, recent: ArrayLike<number>): number {
+    const scores = Float32Array.from(logits);
+    const penalty = this.options.repetitionPenalty;
+    if (penalty !== 1) {
+      const seen = new Set<number>();
+      for (let i = 0; i < recent.length; i++) seen.add(recent[i]);
+      for (const id of seen) {
+        if (id >= 0 && id < scores.length) scores[id] = scores[id] > 0 ? scores[id] / penalty : scores[id] * penalty;
+      }
+    }
+    if (this.options.temperature === 0) return argmax(scores);
+    return this.draw(scores);
+  }
+
+  private draw(scores: Float32Array): number {
+    const { temperature, topK, topP } = this.options;
+    let order = Array.from(scores.keys());
+    if (topK > 0 && topK < order.length) order = topKIndices(scores, topK);
+    else order.sort((a, b) => scores[b] - scores[a]);
+    const max = scores[order[0]];
+    const weights = order.map((id) => Math.exp((scores[id] - max) / temperature));
+    const total = weights.reduce((a, b) => a + b, 0);
+    // Nucleus: the smallest head of the sorted list whose probability reaches topP.
+    let keep = order.length;
+    if (topP < 1) {
+      let mass = 0;
+      for (let i = 0; i < order.length; i++) {
+        mass += weights[i] / total;
+        if (mass >= topP) {
+          keep = i + 1;
+          break;
+        }
+      }
+    }
+    let kept = 0;
+    for (let i = 0; i < keep; i++) kept += weights[i];
+    let r = this.random() * kept;
+    for (let i = 0; i < keep; i++) {
+      r -= weights[i];
+      if (r <= 0) return order[i];
+    }
+    return order[keep - 1];
+  }
+}
+
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+/** The `k` highest-scoring ids, best first, without sorting the whole vocabulary. */
+function topKIndices(scores: Float32Array, k: number): number[] {
+  const top: number[] = [];
+  for (let id = 0; id < scores.length; id++) {
+    const s = scores[id];
+    if (top.length === k && s <= scores[top[k - 1]]) continue;
+    let at = top.length === k ? k - 1 : top.length;
+    if (top.length < k) top.push(id);
+    while (at > 0 && scores[top[at - 1]] < s) {
+      top[at] = top[at - 1];
+      at--;
+    }
+    top[at] = id;
+  }
+  return top;
+}
