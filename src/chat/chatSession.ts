@@ -76,8 +76,8 @@ export class ChatSession {
 
     const finished = generation.done.then(
       (done) => {
-        // The engine's final text is authoritative (stop strings removed); fall back to what streamed.
-        reply.text = done.text.length > 0 || reply.text.length === 0 ? done.text : reply.text;
+        // What streamed is what the user saw; the final text only matters if nothing streamed.
+        if (reply.text.length === 0) reply.text = done.text;
         reply.content = reply.text;
         reply.finish = done.reason;
         return reply.text;
