@@ -230,6 +230,8 @@ export class EngineClient {
   }
 
   private spawn(): void {
+    // Statistics of a worker that is gone describe caches that are gone.
+    this.lastStats = undefined;
     this.setState({ kind: 'starting' });
     const worker = new Worker(this.workerPath);
     this.worker = worker;

@@ -1,0 +1,124 @@
+// The engine client against the real worker bundle (dist/worker.js, built by `npm test` before
+// the unit suites) and a real random-weight model: start, stream, cancel, stats, crash recovery.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { EngineConfig, EngineStats, GenerateOptions } from '../../../src/engine/protocol';
+import { EngineClient, type EngineState } from '../../../src/host/engineClient';
+
+const WORKER = resolve('dist/worker.js');
+const MODEL = resolve('test/fixtures/models/stream-a');
+const config: EngineConfig = { modelDir: MODEL, sinks: 4, window: 60, pinnedSystemPrompt: '', threads: 1 };
+const options = (maxTokens: number): GenerateOptions => ({
+  maxTokens,
+  temperature: 0,
+  topK: 0,
+  topP: 1,
+  repetitionPenalty: 1,
+  seed: 1,
+  stop: [],
+  timeBudgetMs: 0,
+});
+
+function nextState(client: EngineClient, kind: EngineState['kind']): Promise<EngineState> {
+  return new Promise((done) => {
+    const subscription = client.onState.on((state) => {
+      if (state.kind === kind) {
+        subscription.dispose();
+        done(state);
+      }
+    });
+  });
+}
+
+describe('engine client with the real worker', () => {
+  let client: EngineClient;
+  const stats: EngineStats[] = [];
+
+  before(() => {
+    assert.ok(existsSync(WORKER), `${WORKER} is missing: run \`npm run build\` first`);
+    client = new EngineClient(WORKER, config, { restartDelayMs: 50 });
+    client.onStats.on((s) => stats.push(s));
+    client.start();
+  });
+
+  after(async () => {
+    await client.dispose();
+  });
+
+  it('loads the model and reports it', async () => {
+    const model = await client.whenReady();
+    assert.equal(model.dir, MODEL);
+    assert.equal(model.interface, 'streaming');
+    assert.equal(client.state.kind, 'ready');
+  });
+
+  it('streams a chat reply token by token, and the pieces make up the reply', async () => {
+    const pieces: string[] = [];
+    const generation = client.chat([{ role: 'user', content: 'hello' }], options(12), (piece) => pieces.push(piece));
+    const done = await generation.done;
+    assert.ok(['eos', 'length'].includes(done.reason), `finished by ${done.reason}`);
+    assert.equal(pieces.join(''), done.text);
+    assert.ok(done.usage && done.usage.generatedTokens > 0 && done.usage.generatedTokens <= 12);
+  });
+
+  it('pushes cache statistics laid out as configured', async () => {
+    const deadline = Date.now() + 5000;
+    while (!stats.some((s) => s.streams.chat.totalTokens > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const chat = stats.at(-1)!.streams.chat;
+    assert.equal(chat.sinks, 4);
+    assert.equal(chat.windowCapacity, 60);
+    assert.equal(chat.capacity, chat.sinks + chat.pinned + chat.windowCapacity);
+    assert.ok(chat.totalTokens > 0);
+  });
+
+  it('cancels a long reply within a few tokens', async () => {
+    let pieces = 0;
+    const generation = client.chat([{ role: 'user', content: 'go on' }], options(400), () => {
+      pieces++;
+      if (pieces === 2) generation.cancel();
+    });
+    const done = await generation.done;
+    assert.equal(done.reason, 'cancelled');
+    assert.ok(pieces < 2 + 4, `${pieces} pieces arrived`);
+  });
+
+  it('answers a completion request and a newer one supersedes it', async () => {
+    const context = { chunks: [], path: 'a.ts', languageId: 'typescript', prefix: 'function f() {\n  ', suffix: '\n}\n' };
+    const first = client.complete(context, options(200));
+    const second = client.complete({ ...context, prefix: context.prefix + 'return' }, options(8));
+    const [a, b] = await Promise.all([first.done, second.done]);
+    assert.equal(a.reason, 'superseded');
+    assert.ok(['eos', 'length'].includes(b.reason), `second finished by ${b.reason}`);
+  });
+
+  it('restarts a crashed worker, fails what was in flight, and replays init', async () => {
+    const restarted = nextState(client, 'restarting');
+    const generation = client.chat([{ role: 'user', content: 'again' }], options(400));
+    await new Promise((r) => setTimeout(r, 20));
+    client.crashForTesting();
+    await assert.rejects(generation.done, /stopped unexpectedly/);
+    await restarted;
+    const model = await client.whenReady();
+    assert.equal(model.dir, MODEL);
+    assert.equal(client.restartCount, 1);
+    const done = await client.chat([{ role: 'user', content: 'after' }], options(4)).done;
+    assert.ok(done.text.length >= 0 && ['eos', 'length'].includes(done.reason));
+  });
+});
+
+describe('engine client with a model that cannot load', () => {
+  it('reports the failure and does not restart in a loop', async () => {
+    const client = new EngineClient(WORKER, { ...config, modelDir: resolve('test/fixtures/no-such-model') }, { restartDelayMs: 50 });
+    client.start();
+    try {
+      await assert.rejects(client.whenReady(), /no-such-model/);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(client.state.kind, 'failed');
+      assert.equal(client.restartCount, 0);
+    } finally {
+      await client.dispose();
+    }
+  });
+});
