@@ -50,7 +50,7 @@ export class EditorPrompt {
     const rewind = this.tailStart >= windowStart && this.tailStart <= length;
     const offset = length === 0 ? 0 : rewind ? this.tailStart : length;
     // Chunks that left the window may come back: they are recent again.
-    this.placed = this.placed.filter((p) => p.start >= windowStart && p.end <= offset);
+    this.placed = this.placed.filter((p) => p.end > windowStart && p.end <= offset);
     const tokens: number[] = [];
     const sink = this.tokenizer.special.sink;
     if (offset === 0 && sink !== undefined) tokens.push(sink);

@@ -114,18 +114,18 @@ export interface CacheCheckReport {
 export async function checkCache(setup: EvalSetup, ids: readonly number[], maxChecks = 8): Promise<CacheCheckReport> {
   const stream = new Stream(setup.decoder, setup.arch, { ...setup, mode: 'sink' });
   const piece = Math.max(1, Math.floor(setup.window / 3) + 1);
-  const totalEvictionsExpected = Math.max(1, Math.floor((ids.length - stream.cache.capacity) / Math.max(1, stream.windowCapacity / 8)));
-  const every = Math.max(1, Math.floor(totalEvictionsExpected / maxChecks));
+  // Checks spread evenly over the part of the text that streams through a full cache.
+  const spacing = Math.max(piece, Math.floor((ids.length - stream.cache.capacity) / maxChecks));
   const checks: CacheCheck[] = [];
   let streamed = 0;
-  let lastChecked = 0;
+  let nextCheck = 0;
   for (let i = 0; i < ids.length; i += piece) {
     const chunk = ids.slice(i, i + piece);
     for await (const _ of stream.feed(chunk));
     streamed += chunk.length;
     const evictions = stream.counters.evictions;
-    if (evictions > 0 && evictions - lastChecked >= every && checks.length < maxChecks) {
-      lastChecked = evictions;
+    if (evictions > 0 && streamed >= nextCheck && checks.length < maxChecks) {
+      nextCheck = streamed + spacing;
       checks.push({ streamed, evictions, ...(await compareWithColdPrefill(setup, stream)) });
     }
   }

@@ -1,0 +1,14 @@
+// Entry point of the engine's worker thread (dist/worker.js). Inference runs here because
+// session.run is a synchronous native call: on the extension host's main thread it would
+// freeze the editor.
+import { parentPort } from 'node:worker_threads';
+import { Dispatcher } from './dispatch';
+import type { HostToWorker } from './protocol';
+
+if (!parentPort) throw new Error('worker.ts must run inside a worker thread');
+const port = parentPort;
+const dispatcher = new Dispatcher(
+  (message) => port.postMessage(message),
+  () => port.close(),
+);
+port.on('message', (message: HostToWorker) => dispatcher.handle(message));

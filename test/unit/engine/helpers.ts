@@ -1,0 +1,44 @@
+// Shared by the engine tests: the small random-weight models committed under test/fixtures,
+// and the bundled model when it is present.
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { GenerateOptions } from '../../../src/engine/protocol';
+
+export const ROOT = resolve(__dirname, '../../..');
+export const FIXTURES = join(ROOT, 'test/fixtures/models');
+export const DEFAULT_MODEL = join(ROOT, 'models/default');
+
+export function fixtureModels(): string[] {
+  return readdirSync(FIXTURES)
+    .filter((name) => existsSync(join(FIXTURES, name, 'config.json')))
+    .sort()
+    .map((name) => join(FIXTURES, name));
+}
+
+export function hasDefaultModel(): boolean {
+  return existsSync(join(DEFAULT_MODEL, 'config.json')) && existsSync(join(DEFAULT_MODEL, 'onnx'));
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'endless-engine-'));
+}
+
+export function greedy(maxTokens: number, extra: Partial<GenerateOptions> = {}): GenerateOptions {
+  return { maxTokens, temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, stop: [], timeBudgetMs: 0, ...extra };
+}
+
+/** Some source text to stream (the engine's own code: long, varied, committed). */
+export function sampleText(): string {
+  const files = ['stream.ts', 'sinkCache.ts', 'decoder.ts', 'engine.ts'];
+  return files.map((f) => readFileSync(join(ROOT, 'src/engine', f), 'utf8')).join('\n');
+}
+
+export async function drain<T>(steps: AsyncGenerator<void, T, void>): Promise<{ value: T; steps: number }> {
+  let count = 0;
+  for (;;) {
+    const step = await steps.next();
+    if (step.done) return { value: step.value, steps: count };
+    count++;
+  }
+}
