@@ -1,16 +1,75 @@
-// `npm test`: installs what is missing, builds, and runs every test suite.
-// Exits non-zero when any suite fails.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// `npm test`: installs what is missing, builds, and runs every suite: unit (node:test),
+// extension host (mocha inside code-server) and browser end-to-end (Playwright + Chromium).
+// Ends with a table of counts and times and the line `N passed, N failed`; exits non-zero if
+// anything failed.
+//   npm test [-- --only unit,exthost,e2e]
+import path from 'node:path';
+import { setup } from './setup/index.mjs';
+import { ROOT } from './setup/paths.mjs';
+import { buildExtension, packageExtension } from './vscode/extension.mjs';
+import { findFiles, runNodeTests } from './test/nodeTest.mjs';
+import { runExtensionHostTests } from '../test/exthost/run.mjs';
+import { runBrowserTests } from '../test/e2e/run.mjs';
 
-function run(command, args, env = {}) {
-  const result = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
-  if (result.status !== 0) process.exit(result.status ?? 1);
+const onlyFlag = process.argv.indexOf('--only');
+const only = onlyFlag > 0 ? process.argv[onlyFlag + 1].split(',') : undefined;
+const wanted = (suite) => !only || only.includes(suite);
+
+const results = [];
+
+/** Runs a step that is not a suite (set-up, build); a failure counts once and ends the run. */
+async function step(name, action) {
+  const started = Date.now();
+  try {
+    const value = await action();
+    results.push({ name, step: true, seconds: (Date.now() - started) / 1000 });
+    return value;
+  } catch (error) {
+    console.error(`[test] ${name} failed: ${error.message}`);
+    results.push({ name, step: true, passed: 0, failed: 1, seconds: (Date.now() - started) / 1000 });
+    summary();
+  }
 }
 
-if (!existsSync('node_modules/.package-lock.json')) {
-  // onnxruntime-node's postinstall downloads a GPU provider; the CPU binaries ship in the tarball.
-  run('npm', ['ci', '--no-audit', '--no-fund'], { ONNXRUNTIME_NODE_INSTALL: 'skip' });
+/** Runs a suite; a suite that throws before it reports counts as one failure. */
+async function suite(name, action) {
+  const started = Date.now();
+  try {
+    results.push(await action());
+  } catch (error) {
+    console.error(`[test] ${name} could not run: ${error.stack ?? error.message}`);
+    results.push({ name, passed: 0, failed: 1, seconds: (Date.now() - started) / 1000 });
+  }
 }
-run('node', ['esbuild.config.mjs']);
-run('node', ['--import', 'tsx', '--test', '--test-reporter=spec', 'test/unit/**/*.test.ts']);
+
+function summary() {
+  console.log('\n─── summary ───────────────────────────────────────');
+  for (const r of results) {
+    const counts = r.step ? (r.failed ? 'FAILED' : '') : `${r.passed} passed, ${r.failed} failed`;
+    console.log(`${r.name.padEnd(16)} ${counts.padEnd(22)} ${r.seconds.toFixed(1).padStart(7)} s`);
+  }
+  const passed = results.reduce((n, r) => n + (r.passed ?? 0), 0);
+  const failed = results.reduce((n, r) => n + (r.failed ?? 0), 0);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed > 0 ? 1 : 0);
+}
+
+// Unit tests need only the npm packages; the other suites need code-server and Chromium.
+await step('set-up', () => setup({ only: only?.every((s) => s === 'unit') ? ['npm'] : undefined }));
+await step('build', () => buildExtension());
+if (wanted('unit')) {
+  await suite('unit', () =>
+    runNodeTests({
+      name: 'unit',
+      label: 'unit',
+      files: findFiles(path.join(ROOT, 'test', 'unit'), '.test.ts'),
+      importArgs: ['--import', 'tsx'],
+    }),
+  );
+}
+if (wanted('exthost')) await suite('extension host', () => runExtensionHostTests());
+if (wanted('e2e')) {
+  const vsix = await step('package', () => packageExtension());
+  await suite('browser e2e', () => runBrowserTests(vsix));
+}
+summary();

@@ -6,8 +6,10 @@ import { ROOT } from '../setup/paths.mjs';
 
 export const BUNDLED_MODEL = path.join(ROOT, 'models', 'default');
 
+/** A model directory in the Hugging Face layout: config.json and onnx/*.onnx. */
 function looksLikeModel(dir) {
-  return existsSync(dir) && readdirSync(dir).some((name) => name.endsWith('.onnx'));
+  const onnx = path.join(dir, 'onnx');
+  return existsSync(path.join(dir, 'config.json')) && existsSync(onnx) && readdirSync(onnx).some((name) => name.endsWith('.onnx'));
 }
 
 /**
@@ -19,10 +21,10 @@ export function testModelDirectory() {
   if (override) return path.resolve(override);
   if (looksLikeModel(BUNDLED_MODEL)) return '';
   const fixtures = path.join(ROOT, 'test', 'fixtures', 'models');
-  const fixture = existsSync(fixtures)
-    ? readdirSync(fixtures).map((name) => path.join(fixtures, name)).find(looksLikeModel)
-    : undefined;
-  if (!fixture) throw new Error(`No model to test with: ${BUNDLED_MODEL} has no .onnx file and there is no fixture model.`);
+  // Prefer a fixture of the streaming interface, the one the bundled model speaks.
+  const candidates = existsSync(fixtures) ? readdirSync(fixtures).sort((a, b) => Number(b.startsWith('stream')) - Number(a.startsWith('stream'))) : [];
+  const fixture = candidates.map((name) => path.join(fixtures, name)).find(looksLikeModel);
+  if (!fixture) throw new Error(`No model to test with: ${BUNDLED_MODEL} has no onnx/*.onnx and there is no fixture model under test/fixtures/models.`);
   console.log(`[test] NOTICE: the bundled model is missing; testing with the fixture ${path.relative(ROOT, fixture)}`);
   return fixture;
 }

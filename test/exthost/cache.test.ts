@@ -4,9 +4,10 @@ import type { StreamStats } from '../../src/api';
 import { endlessApi, waitFor } from './endless';
 
 function assertLayout(s: StreamStats, sinks: number, window: number): void {
-  assert.equal(s.sinks, sinks, `${s.stream}: sinks = endless.sinkTokens`);
-  assert.equal(s.windowCapacity, window, `${s.stream}: window capacity = endless.windowTokens`);
-  assert.equal(s.capacity, s.sinks + s.pinned + s.windowCapacity, `${s.stream}: capacity = sinks + pinned + window`);
+  const seen = JSON.stringify(s);
+  assert.equal(s.sinks, sinks, `${s.stream}: sinks = endless.sinkTokens in ${seen}`);
+  assert.equal(s.windowCapacity, window, `${s.stream}: window capacity = endless.windowTokens in ${seen}`);
+  assert.equal(s.capacity, s.sinks + s.pinned + s.windowCapacity, `${s.stream}: capacity = sinks + pinned + window in ${seen}`);
   assert.ok(s.window >= 0 && s.window <= s.windowCapacity, `${s.stream}: window in use ${s.window} fits ${s.windowCapacity}`);
   assert.ok(s.free >= 0 && s.free <= s.capacity, `${s.stream}: free slots ${s.free} within capacity`);
 }

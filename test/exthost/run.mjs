@@ -50,7 +50,7 @@ function follow(file) {
     readSync(fd, buffer, 0, buffer.length, offset);
     closeSync(fd);
     offset = size;
-    process.stdout.write(buffer.toString().replace(/^/gm, '[exthost] '));
+    process.stdout.write(buffer.toString().replace(/^(?=.)/gm, '[exthost] '));
   };
   watchFile(file, { interval: 250 }, print);
   return () => {

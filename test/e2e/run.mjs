@@ -1,0 +1,56 @@
+// Runs the browser end-to-end tests: installs the packaged .vsix into a fresh code-server
+// profile, serves VS Code with the sample workspace and drives it with Chromium.
+//   node test/e2e/run.mjs [path/to/endless.vsix]   (default: package it first)
+import { rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT } from '../../scripts/setup/paths.mjs';
+import { prepareProfile } from '../../scripts/vscode/profile.mjs';
+import { installExtension, startCodeServer } from '../../scripts/vscode/codeServer.mjs';
+import { testModelDirectory } from '../../scripts/vscode/model.mjs';
+import { buildExtension, packageExtension } from '../../scripts/vscode/extension.mjs';
+import { findFiles, runNodeTests } from '../../scripts/test/nodeTest.mjs';
+
+const WORKSPACE = path.join(ROOT, 'test', 'workspace');
+export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screenshots');
+const RESULTS_DIR = path.join(ROOT, 'test-results', 'e2e');
+
+export const E2E_SETTINGS = {
+  'endless.completion.delayMs': 50,
+  'endless.chat.maxTokens': 160,
+};
+
+export async function runBrowserTests(vsix) {
+  const started = Date.now();
+  rmSync(SCREENSHOTS, { recursive: true, force: true });
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const dirs = prepareProfile('e2e', { ...E2E_SETTINGS, 'endless.modelDirectory': testModelDirectory() }, { fresh: true });
+  await installExtension(dirs, vsix);
+  const serverLines = [];
+  const server = await startCodeServer({ dirs, args: [WORKSPACE], log: (line) => serverLines.push(line) });
+  let result;
+  try {
+    result = await runNodeTests({
+      name: 'browser e2e',
+      label: 'e2e',
+      files: findFiles(path.join(ROOT, 'test', 'e2e'), '.test.mjs'),
+      env: { ENDLESS_E2E_URL: server.url, ENDLESS_E2E_WORKSPACE: WORKSPACE, ENDLESS_E2E_SCREENSHOTS: SCREENSHOTS },
+    });
+  } finally {
+    await server.stop();
+    writeFileSync(path.join(RESULTS_DIR, 'code-server.log'), serverLines.join('\n') + '\n');
+  }
+  console.log(`[e2e] screenshots: ${SCREENSHOTS}`);
+  return { ...result, seconds: (Date.now() - started) / 1000 };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  let vsix = process.argv[2] && path.resolve(process.argv[2]);
+  if (!vsix) {
+    await buildExtension();
+    vsix = await packageExtension();
+  }
+  const result = await runBrowserTests(vsix);
+  console.log(`${result.passed} passed, ${result.failed} failed`);
+  process.exit(result.failed > 0 ? 1 : 0);
+}

@@ -1,0 +1,79 @@
+// Page helpers for driving VS Code's workbench (served by code-server) the way a user does:
+// keyboard, command palette, clicks. The runner (run.mjs) passes the server's address and
+// the screenshot folder through the environment.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { launchBrowser } from '../../scripts/vscode/browser.mjs';
+
+export const SERVER_URL = process.env.ENDLESS_E2E_URL;
+export const WORKSPACE = process.env.ENDLESS_E2E_WORKSPACE;
+export const SCREENSHOTS = process.env.ENDLESS_E2E_SCREENSHOTS;
+if (!SERVER_URL || !WORKSPACE || !SCREENSHOTS) {
+  throw new Error('Run the browser tests through test/e2e/run.mjs (or `npm test`): it starts code-server for them.');
+}
+
+export const workbenchUrl = () => `${SERVER_URL}?folder=${encodeURIComponent(WORKSPACE)}`;
+
+/** A browser tab with the workbench loaded and the extension host up. */
+export async function openWorkbench() {
+  const browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(workbenchUrl());
+  await waitForWorkbench(page);
+  return { browser, page };
+}
+
+export async function waitForWorkbench(page) {
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  // The activity bar entry appears once the extension's contributions are registered.
+  await page.locator('.activitybar .action-item a[aria-label^="Endless"]').first().waitFor({ timeout: 60_000 });
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/** Runs a command by its title from the command palette. */
+export async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  await input.press('Enter');
+}
+
+/** Opens a workspace file through Quick Open and waits for its editor to have focus. */
+export async function openFile(page, relative) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor();
+  await input.fill(relative);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(relative) }).first().waitFor();
+  await input.press('Enter');
+  const tab = page.locator('.tabs-container .tab.active', { hasText: path.basename(relative) });
+  await tab.waitFor();
+  const editor = page.locator('.editor-instance .monaco-editor').first();
+  await editor.waitFor();
+  return editor;
+}
+
+/** The chat panel's document: two nested iframes (VS Code's webview host, then our page). */
+export function chatFrame(page) {
+  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+}
+
+/** Polls `probe` until it returns a truthy value; throws with `what` on timeout. */
+export async function eventually(what, probe, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}

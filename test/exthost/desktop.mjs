@@ -1,0 +1,35 @@
+// `npm run test:desktop`: the same extension-host suites in desktop VS Code, downloaded by
+// @vscode/test-electron (needs internet access to update.code.visualstudio.com; CI runs the
+// suites in code-server instead, through run.mjs).
+import path from 'node:path';
+import { runTests } from '@vscode/test-electron';
+import { setup } from '../../scripts/setup/index.mjs';
+import { ROOT } from '../../scripts/setup/paths.mjs';
+import { buildExtension } from '../../scripts/vscode/extension.mjs';
+import { buildExtensionHostTests } from '../../scripts/vscode/buildTests.mjs';
+import { prepareProfile } from '../../scripts/vscode/profile.mjs';
+import { testModelDirectory } from '../../scripts/vscode/model.mjs';
+import { EXTHOST_SETTINGS } from './run.mjs';
+
+await setup({ only: ['npm'] });
+await buildExtension();
+const testsDir = await buildExtensionHostTests();
+const dirs = prepareProfile('desktop', { ...EXTHOST_SETTINGS, 'endless.modelDirectory': testModelDirectory() }, { fresh: true });
+const resultsDir = path.join(ROOT, 'test-results', 'desktop');
+try {
+  await runTests({
+    version: process.env.VSCODE_VERSION ?? 'stable',
+    extensionDevelopmentPath: ROOT,
+    extensionTestsPath: path.join(testsDir, 'index'),
+    extensionTestsEnv: { ENDLESS_TEST_RESULTS: path.join(resultsDir, 'results.json') },
+    launchArgs: [
+      path.join(ROOT, 'test', 'workspace'),
+      '--user-data-dir', dirs.userData,
+      '--extensions-dir', dirs.extensions,
+      '--disable-workspace-trust',
+    ],
+  });
+} catch (error) {
+  console.error(`[desktop] ${error.message ?? error}`);
+  process.exit(1);
+}
