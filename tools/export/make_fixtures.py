@@ -61,6 +61,23 @@ FIXTURES = {
         seed=3,
         pad_vocab_to=320,
     ),
+    # One layer each: K/V then depend on the token and its position only, so after evictions
+    # and re-rotation a sink cache must give the same logits as a fresh prefill of the cached
+    # tokens (to float rounding), a check that deeper models cannot offer.
+    "std-1layer": dict(
+        interface="hf",
+        cfg=dict(hidden_size=64, intermediate_size=128, num_hidden_layers=1, num_attention_heads=2,
+                 num_key_value_heads=1, head_dim=32, rope_theta=50000.0, partial_rotary_factor=0.25),
+        seed=4,
+    ),
+    "stream-1layer": dict(
+        interface="stream",
+        cfg=dict(hidden_size=64, intermediate_size=128, num_hidden_layers=1, num_attention_heads=4,
+                 num_key_value_heads=4, head_dim=16, rope_theta=10000.0,
+                 rope_scaling={"rope_type": "llama3", "factor": 4.0, "low_freq_factor": 1.0,
+                               "high_freq_factor": 4.0, "original_max_position_embeddings": 128}),
+        seed=5,
+    ),
 }
 
 
