@@ -71,11 +71,11 @@ export class CacheView {
       h(
         'dl',
         { className: 'cache-counters' },
-        h('dt', {}, 'streamed'), counters.streamed,
-        h('dt', {}, 'evictions'), counters.evictions,
-        h('dt', {}, 'evicted'), counters.evicted,
-        h('dt', {}, 'decode'), counters.rate,
-        h('dt', {}, 'last prefill'), counters.prefill,
+        counter('streamed', counters.streamed),
+        counter('evictions', counters.evictions),
+        counter('evicted', counters.evicted),
+        counter('decode', counters.rate),
+        counter('last prefill', counters.prefill),
       ),
       h('div', { className: 'cache-plot' }, plotSvg(view.line), view.peak),
     );
@@ -139,6 +139,11 @@ function render(view: StreamView, stats: StreamStats): void {
   view.counters.evicted.textContent = String(stats.tokensEvicted);
   view.counters.rate.textContent = `${stats.decodeTokensPerSec.toFixed(1)} tok/s`;
   view.counters.prefill.textContent = `${stats.lastPrefillMs.toFixed(0)} ms`;
+}
+
+/** A label and its value; a div may group dt/dd pairs inside a dl. */
+function counter(label: string, value: HTMLElement): HTMLElement {
+  return h('div', { className: 'cache-counter' }, h('dt', {}, label), value);
 }
 
 function plotSvg(line: SVGPolylineElement): SVGSVGElement {

@@ -46,7 +46,7 @@ document.getElementById('app')!.replaceWith(
     messages.element,
     h(
       'form',
-      { className: 'composer', 'aria-label': 'Compose a message' },
+      { className: 'composer' },
       chips,
       notice,
       input,
