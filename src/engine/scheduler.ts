@@ -110,6 +110,8 @@ export class Scheduler {
     if (this.running) return;
     this.running = true;
     try {
+      // Requests that arrive together (a burst of keystrokes) are all seen before the first step.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       for (;;) {
         // Interrupted jobs leave first, without another forward pass.
         for (const lane of this.lanes.values()) {
