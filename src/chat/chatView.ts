@@ -38,7 +38,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
         else if (event.type === 'transcript') this.postTranscript();
         else this.post({ type: 'sendFailed', text: event.text, error: event.error });
       }),
-      engine.onState.on((state) => this.post({ type: 'engine', engine: engineView(state) })),
+      engine.onState.on(() => this.postEngine()),
       engine.onStats.on((stats) => this.post({ type: 'stats', stats })),
       // The webview takes focus from the editor; remember where "insert at cursor" should go.
       vscode.window.onDidChangeActiveTextEditor((editor) => {
@@ -84,7 +84,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   private async receive(message: WebviewToHost): Promise<void> {
     switch (message.type) {
       case 'ready':
-        this.post({ type: 'engine', engine: engineView(this.engine.state) });
+        this.postEngine();
         this.postTranscript();
         this.postAttachments();
         if (this.engine.stats) this.post({ type: 'stats', stats: this.engine.stats });
@@ -129,6 +129,11 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
         await runCodeAction(message.action, message.code, message.language, vscode.window.activeTextEditor ?? this.lastEditor);
         return;
     }
+  }
+
+  private postEngine(): void {
+    const { sinks, window } = this.engine.engineConfig;
+    this.post({ type: 'engine', engine: { ...engineView(this.engine.state), sinks, window } });
   }
 
   private postTranscript(): void {

@@ -1,7 +1,8 @@
 // The live cache view: per stream, a bar of the cache to scale (sinks | pinned | window used |
 // free), counters, and a small plot of decode tokens/s over the last minute.
-import type { EngineStats, ModelInfo, StreamId, StreamStats } from '../engine/protocol';
+import type { EngineStats, StreamId, StreamStats } from '../engine/protocol';
 import { h, svg } from './dom';
+import type { EngineView } from './protocol';
 
 const HISTORY = 60;
 const SAMPLE_MS = 1000;
@@ -26,6 +27,7 @@ export class CacheView {
   private readonly modelLine: HTMLElement;
   private readonly streams: Record<StreamId, StreamView>;
   private latest: EngineStats | undefined;
+  private engine: EngineView | undefined;
 
   constructor() {
     this.modelLine = h('div', { className: 'cache-model' }, 'No model loaded yet');
@@ -41,23 +43,27 @@ export class CacheView {
     setInterval(() => this.sample(), SAMPLE_MS);
   }
 
-  setModel(model: ModelInfo | undefined, phase: string): void {
-    if (!model) {
-      this.modelLine.textContent = phase === 'ready' ? 'Model loaded' : `Model ${phase}`;
-      return;
-    }
-    this.renderModelLine(model.name);
+  setEngine(engine: EngineView): void {
+    this.engine = engine;
+    this.renderModelLine();
   }
 
   update(stats: EngineStats): void {
     this.latest = stats;
-    this.renderModelLine(stats.model);
+    this.renderModelLine();
     for (const id of ['chat', 'editor'] as const) render(this.streams[id], stats.streams[id]);
   }
 
-  private renderModelLine(name: string): void {
-    const chat = this.latest?.streams.chat;
-    this.modelLine.textContent = chat ? `${name} · sinks ${chat.sinks} · window ${chat.windowCapacity}` : name;
+  /** Model name and the configured layout (the bars show what is in use). */
+  private renderModelLine(): void {
+    const engine = this.engine;
+    const name = engine?.model?.name ?? this.latest?.model;
+    if (!name) {
+      this.modelLine.textContent = engine ? `Model ${engine.phase}` : 'No model loaded yet';
+      return;
+    }
+    const layout = engine?.sinks !== undefined && engine.window !== undefined ? ` · sinks ${engine.sinks} · window ${engine.window}` : '';
+    this.modelLine.textContent = `${name}${layout}`;
   }
 
   private block(id: StreamId): HTMLElement {
@@ -153,7 +159,8 @@ function plotSvg(line: SVGPolylineElement): SVGSVGElement {
 }
 
 function drawPlot(view: StreamView): void {
-  const peak = Math.max(1, ...view.history);
+  const highest = Math.max(0, ...view.history);
+  const peak = Math.max(1, highest);
   const step = PLOT_WIDTH / (HISTORY - 1);
   const offset = HISTORY - view.history.length;
   view.line.setAttribute(
@@ -162,5 +169,5 @@ function drawPlot(view: StreamView): void {
       .map((value, index) => `${((offset + index) * step).toFixed(1)},${(PLOT_HEIGHT - 1 - (value / peak) * (PLOT_HEIGHT - 3)).toFixed(1)}`)
       .join(' '),
   );
-  view.peak.textContent = `peak ${peak.toFixed(0)} tok/s`;
+  view.peak.textContent = highest > 0 ? `peak ${highest.toFixed(0)} tok/s` : 'idle';
 }

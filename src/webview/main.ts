@@ -143,7 +143,7 @@ function renderChips(list: AttachmentChip[]): void {
 }
 
 function renderEngine(engine: EngineView): void {
-  cache.setModel(engine.model, engine.phase);
+  cache.setEngine(engine);
   status.classList.toggle('error', engine.phase === 'failed');
   switch (engine.phase) {
     case 'ready':

@@ -32,6 +32,9 @@ export interface EngineView {
   model?: ModelInfo;
   /** Why the engine failed or is restarting. */
   message?: string;
+  /** Configured attention-sink tokens and window size (the statistics count what is in use). */
+  sinks?: number;
+  window?: number;
 }
 
 export type HostToWebview =
@@ -160,11 +163,20 @@ export function parseHostToWebview(value: unknown): Parsed<HostToWebview> {
       }
       if (engine.message !== undefined && !isString(engine.message)) return fail('"engine.message" must be a string');
       if (engine.model !== undefined && !isModelInfo(engine.model)) return fail('"engine.model" is malformed');
+      for (const key of ['sinks', 'window'] as const) {
+        if (engine[key] !== undefined && !isNumber(engine[key])) return fail(`"engine.${key}" must be a number`);
+      }
       return {
         ok: true,
         message: {
           type: 'engine',
-          engine: { phase: engine.phase as EngineView['phase'], model: engine.model, message: engine.message },
+          engine: {
+            phase: engine.phase as EngineView['phase'],
+            model: engine.model,
+            message: engine.message,
+            sinks: engine.sinks as number | undefined,
+            window: engine.window as number | undefined,
+          },
         },
       };
     }
