@@ -80,7 +80,7 @@ export class Engine {
     const capacity = setup.sinks + setup.window;
     if (mode !== 'dense' && capacity > model.arch.maxPositionEmbeddings) {
       throw new EngineInputError(
-        `sinks + window (${capacity}) exceeds max_position_embeddings (${model.arch.maxPositionEmbeddings}) of ${model.dir}: positions would leave the range the model was trained on`,
+        `sinks + window (${capacity}) exceeds max_position_embeddings (${model.arch.maxPositionEmbeddings}) of ${model.dir}: positions would leave the range the model was trained on; use a window of at most ${model.arch.maxPositionEmbeddings - setup.sinks} tokens`,
       );
     }
     const tokenizer = new TextTokenizer(model);
@@ -99,7 +99,7 @@ export class Engine {
     stream.markBoundaries(sequence.boundaries);
     progress.promptTokens = sequence.tokens.length;
     progress.prefilledTokens = feed.length;
-    yield* stream.feed(feed);
+    if (!(yield* feedWithin(stream, feed, deadline(options, t0)))) return 'time';
     const eos = this.tokenizer.special.eos;
     const reason = yield* this.generateInto(stream, eos, options, progress, onText, t0);
     this.lastLatency.chat = performance.now() - t0;
@@ -109,7 +109,7 @@ export class Engine {
   /** Editor feed: pre-fills the editor stream with the context; no generation. */
   async *feed(context: EditorContext, progress: JobProgress): AsyncGenerator<void, FinishReason, void> {
     const t0 = performance.now();
-    yield* this.fillEditor(context, progress);
+    yield* this.fillEditor(context, progress, Infinity);
     this.lastLatency.editor = performance.now() - t0;
     return 'length';
   }
@@ -117,7 +117,7 @@ export class Engine {
   /** Completion at the cursor: FIM (suffix first) or plain prefix, then generation. */
   async *complete(context: EditorContext, options: GenerateOptions, progress: JobProgress, onText: (t: string) => void) {
     const t0 = performance.now();
-    yield* this.fillEditor(context, progress);
+    if (!(yield* this.fillEditor(context, progress, deadline(options, t0)))) return 'time';
     const s = this.tokenizer.special;
     const eos = [...s.eos, s.fileSep, s.fimPrefix, s.fimSuffix, s.fimMiddle, s.imStart].filter((id): id is number => id !== undefined);
     const reason = yield* this.generateInto(this.streams.editor, eos, options, progress, onText, t0);
@@ -145,7 +145,8 @@ export class Engine {
     await this.decoder.release();
   }
 
-  private async *fillEditor(context: EditorContext, progress: JobProgress): AsyncGenerator<void, void, void> {
+  /** Aligns the editor stream with `context` and pre-fills it; false if the deadline passed first. */
+  private async *fillEditor(context: EditorContext, progress: JobProgress, until: number): AsyncGenerator<void, boolean, void> {
     const stream = this.streams.editor;
     const targetFor = (): EditorTarget =>
       this.editorPrompt.target(context, stream.epoch, stream.windowStartIndex, stream.logicalLength);
@@ -160,8 +161,9 @@ export class Engine {
     stream.markBoundaries(target.boundaries);
     progress.promptTokens = target.tokens.length;
     progress.prefilledTokens = feed.length;
-    yield* stream.feed(feed);
+    if (!(yield* feedWithin(stream, feed, until))) return false;
     this.editorPrompt.commit(target);
+    return true;
   }
 
   private async *generateInto(
@@ -219,6 +221,23 @@ export class Engine {
       lastPrefillMs: c.lastPrefillMs,
       lastRequestLatencyMs: this.lastLatency[id],
     };
+  }
+}
+
+function deadline(options: GenerateOptions, t0: number): number {
+  return options.timeBudgetMs > 0 ? t0 + options.timeBudgetMs : Infinity;
+}
+
+/** Pre-fills step by step; stops (returning false) once `until` has passed. */
+async function* feedWithin(stream: Stream, ids: readonly number[], until: number): AsyncGenerator<void, boolean, void> {
+  const steps = stream.feed(ids);
+  for (;;) {
+    if (performance.now() >= until) {
+      await steps.return();
+      return false;
+    }
+    if ((await steps.next()).done) return true;
+    yield;
   }
 }
 

@@ -30,6 +30,8 @@ export interface StreamCounters {
   evictions: number;
   tokensEvicted: number;
   lastEvictionMs: number;
+  /** Sum over all evictions, for averages. */
+  totalEvictionMs: number;
   prefillTokensPerSec: number;
   decodeTokensPerSec: number;
   lastPrefillMs: number;
@@ -214,6 +216,7 @@ export class Stream {
     this.counters.evictions++;
     this.counters.tokensEvicted += count;
     this.counters.lastEvictionMs = ms;
+    this.counters.totalEvictionMs += ms;
     this.boundaries = this.boundaries.filter((b) => b >= this.windowStart);
   }
 
@@ -261,7 +264,7 @@ export class Stream {
 }
 
 function emptyCounters(): StreamCounters {
-  return { totalTokens: 0, evictions: 0, tokensEvicted: 0, lastEvictionMs: 0, prefillTokensPerSec: 0, decodeTokensPerSec: 0, lastPrefillMs: 0 };
+  return { totalTokens: 0, evictions: 0, tokensEvicted: 0, lastEvictionMs: 0, totalEvictionMs: 0, prefillTokensPerSec: 0, decodeTokensPerSec: 0, lastPrefillMs: 0 };
 }
 
 function smooth(previous: number, next: number): number {

@@ -27,7 +27,9 @@ for (const dir of fixtureModels()) {
     assert.equal(report.checks.length, 4);
     assert.ok(report.checks.every((c) => c.evictions > 0 && c.cached > 100));
     assert.ok(report.maxLayer0KvDiff <= 1e-3, `layer-0 K/V differ by ${report.maxLayer0KvDiff}`);
-    assert.ok(Number.isFinite(report.maxLogitsDiff));
+    // With one layer nothing in the cache depends on evicted context: the logits must agree too.
+    if (loadModelDir(dir).arch.layers === 1) assert.ok(report.maxLogitsDiff <= 1e-3, `logits differ by ${report.maxLogitsDiff}`);
+    else assert.ok(Number.isFinite(report.maxLogitsDiff));
   });
 }
 

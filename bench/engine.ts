@@ -1,0 +1,160 @@
+// Engine benchmark: decode latency deep into an endless stream, prefill throughput, eviction +
+// re-rotation time, memory, and the cache check, for each model given (default: the bundled
+// model when present, else the test fixtures).
+//   node --import tsx bench/engine.ts [--model DIR]... [--sinks 4] [--window 1020]
+//        [--positions 1000,10000,100000] [--threads 1,2] [--json]
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Decoder } from '../src/engine/decoder';
+import { checkCache } from '../src/engine/evaluate';
+import { loadModelDir, type ModelDir } from '../src/engine/modelDir';
+import { packageRoot } from '../src/engine/packageRoot';
+import { SinkCache } from '../src/engine/sinkCache';
+import { Stream } from '../src/engine/stream';
+import { TextTokenizer } from '../src/engine/tokenizer';
+
+const ROOT = packageRoot(__dirname);
+
+interface DecodePoint {
+  position: number;
+  msPerToken: number;
+  cached: number;
+}
+
+interface ModelBench {
+  model: string;
+  interface: string;
+  threads: number;
+  decode: DecodePoint[];
+  prefillTokensPerSec: number;
+  evictions: number;
+  meanEvictionMs: number;
+  evictHalfWindowMs: number;
+  rssMb: number;
+  checkCache: { layer0KvDiff: number; logitsDiff: number };
+}
+
+/** Enough source text for `tokens` tokens: the repository's own code, repeated as needed. */
+function corpus(tokenizer: TextTokenizer, tokens: number): number[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (/\.(ts|md|mjs|py)$/.test(name)) files.push(path);
+    }
+  };
+  for (const dir of ['src', 'docs', 'tools', 'test/unit']) if (existsSync(join(ROOT, dir))) walk(join(ROOT, dir));
+  const base = tokenizer.encodeText(files.sort().map((f) => readFileSync(f, 'utf8')).join('\n'));
+  const ids = [tokenizer.special.sink ?? base[0]];
+  while (ids.length < tokens) ids.push(...base.slice(0, tokens - ids.length));
+  return ids;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function benchModel(model: ModelDir, sinks: number, window: number, positions: number[], threads: number): Promise<ModelBench> {
+  const tokenizer = new TextTokenizer(model);
+  const decoder = await Decoder.load(model.onnxPath, model.arch, { threads });
+  const stream = new Stream(decoder, model.arch, { mode: 'sink', sinks, window, prefillChunk: 256 });
+  const decodeTokens = 48;
+  const t0 = performance.now();
+  const ids = corpus(tokenizer, Math.max(...positions) + decodeTokens * positions.length + 1);
+  console.error(`corpus ${ids.length} tokens in ${(performance.now() - t0).toFixed(0)} ms`);
+  const decode: DecodePoint[] = [];
+  let at = 0;
+  let prefillMs = 0;
+  let prefilled = 0;
+  for (const position of positions) {
+    // Stream up to `position` in big prefill chunks (evicting on the way), then decode one token at a time.
+    const t0 = performance.now();
+    const upTo = position - at;
+    for await (const _ of stream.feed(ids.slice(at, at + upTo)));
+    prefillMs += performance.now() - t0;
+    prefilled += upTo;
+    at += upTo;
+    const times: number[] = [];
+    for (let i = 0; i < decodeTokens; i++) {
+      const evictionsBefore = stream.counters.evictions;
+      const s = performance.now();
+      for await (const _ of stream.feed([ids[at++]]));
+      // A step that evicted is reported with evictions, not as decode latency.
+      if (stream.counters.evictions === evictionsBefore) times.push(performance.now() - s);
+    }
+    decode.push({ position, msPerToken: median(times), cached: stream.cache.length });
+  }
+  const rssMb = process.memoryUsage().rss / 2 ** 20;
+
+  // Eviction of half a full window, re-rotating the rest: the worst single eviction the product does.
+  const cache = new SinkCache(model.arch, sinks + window);
+  const rows = window + sinks;
+  const fill = new Float32Array(rows * model.arch.kvHeads * model.arch.headDim).map((_, i) => Math.sin(i));
+  cache.append(new Array(rows).fill(0), new Array(model.arch.layers).fill(fill), new Array(model.arch.layers).fill(fill));
+  const evictHalfWindowMs = cache.evict(sinks, Math.floor(window / 2));
+
+  const checkIds = ids.slice(0, Math.min(ids.length, 6 * (sinks + window)));
+  const check = await checkCache({ decoder, arch: model.arch, mode: 'sink', sinks, window }, checkIds, 4);
+  await decoder.release();
+  return {
+    model: model.name,
+    interface: decoder.kind,
+    threads,
+    decode,
+    prefillTokensPerSec: (prefilled * 1000) / prefillMs,
+    evictions: stream.counters.evictions,
+    meanEvictionMs: stream.counters.totalEvictionMs / Math.max(1, stream.counters.evictions),
+    evictHalfWindowMs,
+    rssMb,
+    checkCache: { layer0KvDiff: check.maxLayer0KvDiff, logitsDiff: check.maxLogitsDiff },
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      model: { type: 'string', multiple: true },
+      sinks: { type: 'string', default: '4' },
+      window: { type: 'string', default: '1020' },
+      positions: { type: 'string', default: '1000,10000,100000' },
+      threads: { type: 'string', default: '1,2' },
+      json: { type: 'boolean' },
+    },
+  });
+  const defaultModel = join(ROOT, 'models/default');
+  const fixtures = join(ROOT, 'test/fixtures/models');
+  const models =
+    values.model ??
+    (existsSync(join(defaultModel, 'config.json'))
+      ? [defaultModel]
+      : readdirSync(fixtures).map((d) => join(fixtures, d)).filter((d) => existsSync(join(d, 'config.json'))));
+  const positions = values.positions!.split(',').map(Number);
+  const sinks = Number(values.sinks);
+  const window = Number(values.window);
+  const results: ModelBench[] = [];
+  for (const dir of models) {
+    const model = loadModelDir(dir);
+    const w = Math.min(window, model.arch.maxPositionEmbeddings - sinks);
+    for (const threads of values.threads!.split(',').map(Number)) {
+      const r = await benchModel(model, sinks, w, positions, threads);
+      results.push(r);
+      if (!values.json) {
+        console.log(`\n${r.model} (${r.interface}, ${model.arch.layers} layers, kv ${model.arch.kvHeads}×${model.arch.headDim}) · sinks ${sinks} · window ${w} · ${threads} thread(s)`);
+        for (const d of r.decode) console.log(`  decode at ~${d.position} tokens streamed: ${d.msPerToken.toFixed(2)} ms/token (${d.cached} cached)`);
+        console.log(`  prefill (chunks of 256, with evictions): ${r.prefillTokensPerSec.toFixed(0)} tokens/s`);
+        console.log(`  eviction + re-rotation: ${r.meanEvictionMs.toFixed(2)} ms per eviction (${r.evictions} evictions); half a window at once: ${r.evictHalfWindowMs.toFixed(2)} ms`);
+        console.log(`  process RSS after ${Math.max(...positions)} tokens: ${r.rssMb.toFixed(0)} MB`);
+        console.log(`  check-cache: layer-0 K/V diff ${r.checkCache.layer0KvDiff.toExponential(2)}, next-token logits diff ${r.checkCache.logitsDiff.toExponential(2)}`);
+      }
+    }
+  }
+  if (values.json) console.log(JSON.stringify(results, null, 2));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Engine, newProgress } from '../../../src/engine/engine';
+import { drain, FIXTURES, greedy } from './helpers';
+
+let engine: Engine;
+before(async () => {
+  engine = await Engine.load({ modelDir: join(FIXTURES, 'stream-a'), sinks: 4, window: 124, pinnedSystemPrompt: 'You help.', threads: 1 });
+});
+after(() => engine.dispose());
+
+test('a time budget ends the request with reason time', async () => {
+  const progress = newProgress();
+  const { value } = await drain(engine.chat([{ role: 'user', content: 'x'.repeat(400) }], greedy(100, { timeBudgetMs: 1 }), progress, () => {}));
+  assert.equal(value, 'time');
+});
+
+test('a greedy chat reply is reproducible and a seeded sampled one too', async () => {
+  const run = async (options = greedy(8)) => {
+    engine.reset();
+    const p = newProgress();
+    await drain(engine.chat([{ role: 'user', content: 'hello' }], options, p, () => {}));
+    return p.text;
+  };
+  assert.equal(await run(), await run());
+  const sampled = greedy(8, { temperature: 1, topP: 0.9, seed: 42 });
+  assert.equal(await run(sampled), await run(sampled));
+});
+
+test('chat turns reuse the stream, and the stream stays within its capacity for a long session', async () => {
+  engine.reset();
+  const messages: { role: 'user' | 'assistant'; content: string }[] = [];
+  let reused = 0;
+  for (let turn = 0; turn < 12; turn++) {
+    messages.push({ role: 'user', content: `turn ${turn}: please explain streaming caches` });
+    const p = newProgress();
+    await drain(engine.chat(messages, greedy(10), p, () => {}));
+    if (turn > 0) reused += p.promptTokens - p.prefilledTokens;
+    messages.push({ role: 'assistant', content: p.text });
+  }
+  const stats = engine.stats().streams.chat;
+  assert.ok(reused > 0);
+  assert.ok(stats.evictions > 0, 'the session outgrew the window');
+  assert.ok(stats.sinks + stats.pinned + stats.window <= stats.capacity);
+  assert.ok(stats.pinned > 0);
+  // The pinned system prompt survived every eviction.
+  const head = Array.from(engine.streams.chat.cache.tokens.subarray(0, stats.sinks + stats.pinned));
+  assert.equal(engine.tokenizer.decode(head, true), '<|bos|><|im_start|>system\nYou help.<|im_end|>\n');
+});
+
+test('stop strings end the reply before the stop string', async () => {
+  engine.reset();
+  const p = newProgress();
+  await drain(engine.chat([{ role: 'user', content: 'hi' }], greedy(30), p, () => {}));
+  const full = p.text;
+  const cut = full.slice(3, 5);
+  if (cut.length < 2) return; // the model ended at once; nothing to cut
+  engine.reset();
+  const q = newProgress();
+  const { value } = await drain(engine.chat([{ role: 'user', content: 'hi' }], greedy(30, { stop: [cut] }), q, () => {}));
+  assert.equal(value, 'stop');
+  assert.equal(q.text, full.slice(0, full.indexOf(cut)));
+});
