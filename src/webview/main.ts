@@ -28,7 +28,7 @@ const newSession = h('button', { type: 'button', className: 'secondary', title: 
 const input = h('textarea', {
   'aria-label': 'Message',
   rows: 3,
-  placeholder: 'Ask about your code — Enter to send, Shift+Enter for a new line',
+  placeholder: 'Ask about your code — Enter to send, Shift+Enter for a new line, Escape to stop',
 });
 const send = h('button', { type: 'button', className: 'primary', title: 'Send (Enter)' }, 'Send');
 const stop = h('button', { type: 'button', className: 'secondary', title: 'Stop the reply', disabled: true }, 'Stop');
@@ -69,6 +69,10 @@ input.addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
     event.preventDefault();
     submit();
+  } else if (event.key === 'Escape' && streaming) {
+    // Escape in the input stops a reply, so the keyboard never has to leave the input.
+    event.preventDefault();
+    post({ type: 'stop' });
   }
 });
 send.addEventListener('click', submit);

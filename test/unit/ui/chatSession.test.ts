@@ -1,0 +1,124 @@
+// The chat session (what the panel and the API drive) against the real worker bundle and a
+// random-weight model: transcript saved after every message, Stop, New session, failures.
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ChatSession, type ChatEvent } from '../../../src/chat/chatSession';
+import { TranscriptStore, type KeyValueStore } from '../../../src/chat/transcriptStore';
+import type { GenerateOptions } from '../../../src/engine/protocol';
+import { EngineClient } from '../../../src/host/engineClient';
+
+class MemoryStore implements KeyValueStore {
+  readonly values = new Map<string, unknown>();
+  writes = 0;
+  get<T>(key: string): T | undefined {
+    return this.values.get(key) as T | undefined;
+  }
+  update(key: string, value: unknown): Thenable<void> {
+    this.writes++;
+    this.values.set(key, JSON.parse(JSON.stringify(value)));
+    return Promise.resolve();
+  }
+}
+
+const options = (maxTokens: number): GenerateOptions => ({
+  maxTokens, temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 1, stop: [], timeBudgetMs: 0,
+});
+
+async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${condition}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('chat session with the real worker', () => {
+  let engine: EngineClient;
+  let maxTokens = 10;
+  const store = new MemoryStore();
+  let session: ChatSession;
+  const events: ChatEvent[] = [];
+
+  before(async () => {
+    engine = new EngineClient(resolve('dist/worker.js'), {
+      modelDir: resolve('test/fixtures/models/stream-a'), sinks: 4, window: 120, pinnedSystemPrompt: 'Be brief.', threads: 1,
+    });
+    engine.start();
+    await engine.whenReady();
+    session = new ChatSession(engine, new TranscriptStore(store), () => options(maxTokens));
+    session.onEvent.on((event) => events.push(event));
+  });
+
+  after(async () => {
+    await engine.dispose();
+  });
+
+  it('streams a reply and saves both messages', async () => {
+    const pieces: string[] = [];
+    const result = session.send('hello there', [], (piece) => pieces.push(piece));
+    assert.equal(result.accepted, true);
+    assert.equal(session.busy, true);
+    const reply = await (result as { reply: Promise<string> }).reply;
+    assert.equal(reply, pieces.join(''));
+    assert.equal(session.busy, false);
+    const saved = new TranscriptStore(store).load();
+    assert.deepEqual(saved.map((m) => m.role), ['user', 'assistant']);
+    assert.equal(saved[1].text, reply);
+    assert.ok(events.some((event) => event.type === 'token'));
+  });
+
+  it('refuses a second message while a reply is being written, and empty messages', async () => {
+    maxTokens = 30;
+    const first = session.send('one');
+    const second = session.send('two');
+    assert.equal(second.accepted, false);
+    assert.match((second as { error: string }).error, /still being written/);
+    await (first as { reply: Promise<string> }).reply;
+    const empty = session.send('   ');
+    assert.equal(empty.accepted, false);
+  });
+
+  it('stops a reply at once and keeps what was written', async () => {
+    maxTokens = 500;
+    let pieces = 0;
+    const result = session.send('go on and on', [], () => {
+      pieces++;
+      if (pieces === 2) session.stop();
+    });
+    await (result as { reply: Promise<string> }).reply;
+    const last = session.view().at(-1)!;
+    assert.equal(last.finish, 'cancelled');
+    assert.ok(pieces < 6, `${pieces} pieces after Stop`);
+  });
+
+  it('folds attachments into what the model sees but shows their labels', async () => {
+    maxTokens = 4;
+    const result = session.send('what is this?', [{ id: 'x', label: 'a.py', languageId: 'python', text: 'print(1)' }]);
+    await (result as { reply: Promise<string> }).reply;
+    const transcript = session.transcript();
+    const user = transcript.at(-2)!;
+    assert.equal(user.content, 'a.py:\n```python\nprint(1)\n```\n\nwhat is this?');
+    assert.deepEqual(session.view().at(-2)!.attachments, ['a.py']);
+  });
+
+  it('takes a message back and hands its text back when the engine fails before replying', async () => {
+    const before = session.view().length;
+    const result = session.send('this will fail');
+    engine.crashForTesting();
+    await assert.rejects((result as { reply: Promise<string> }).reply, /stopped unexpectedly/);
+    assert.equal(session.view().length, before, 'the failed message left the transcript');
+    assert.ok(events.some((event) => event.type === 'sendFailed' && event.text === 'this will fail'));
+    await engine.whenReady();
+  });
+
+  it('starts over with New session: empty transcript, cold chat stream', async () => {
+    maxTokens = 4;
+    await (session.send('warm up') as { reply: Promise<string> }).reply;
+    await until(() => (engine.stats?.streams.chat.totalTokens ?? 0) > 0);
+    await session.newSession();
+    assert.deepEqual(session.view(), []);
+    assert.deepEqual(new TranscriptStore(store).load(), []);
+    await until(() => engine.stats?.streams.chat.totalTokens === 0);
+  });
+});
