@@ -24,6 +24,7 @@ export const QUIET_SETTINGS = {
   'chat.disableAIFeatures': true,
   'editor.inlineSuggest.enabled': true,
   'window.commandCenter': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
 /** Settings a user changed in an earlier run of the profile; VS Code writes plain JSON. */

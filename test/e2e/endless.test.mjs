@@ -3,7 +3,16 @@
 // The steps share one browser tab and run in order; each leaves a screenshot.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chatFrame, eventually, openFile, openWorkbench, runCommand, screenshot, waitForWorkbench } from './workbench.mjs';
+import {
+  chatFrame,
+  eventually,
+  openFile,
+  openWorkbench,
+  runCommand,
+  screenshot,
+  waitForWorkbench,
+  withScreenshotOnFailure,
+} from './workbench.mjs';
 
 const FIRST_MESSAGE = 'Write a Python function that reverses a string.';
 
@@ -11,6 +20,28 @@ const FIRST_MESSAGE = 'Write a Python function that reverses a string.';
 async function editorText(page) {
   const lines = await page.locator('.editor-instance .view-lines .view-line').allTextContents();
   return lines.map((line) => line.replace(/\u00a0/g, ' ')).join('\n');
+}
+
+/**
+ * Records, inside the panel's page, every length the last reply's text takes as the DOM
+ * changes: polling from outside can miss a reply that streams faster than it polls.
+ */
+async function recordReplyLengths(chat) {
+  const frame = await (await chat.locator('body').elementHandle()).ownerFrame();
+  await frame.evaluate(() => {
+    const seen = new Set();
+    globalThis.endlessReplyLengths = seen;
+    new MutationObserver(() => {
+      const replies = document.querySelectorAll('[data-role="assistant"]');
+      const text = replies[replies.length - 1]?.textContent?.trim() ?? '';
+      if (text) seen.add(text.length);
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  });
+}
+
+async function replyLengths(chat) {
+  const frame = await (await chat.locator('body').elementHandle()).ownerFrame();
+  return frame.evaluate(() => [...(globalThis.endlessReplyLengths ?? [])]);
 }
 
 /** Waits until `text()` has not changed for `quietMs` (a finished or stopped reply). */
@@ -49,33 +80,35 @@ describe('Endless in VS Code (browser)', () => {
   after(async () => {
     await browser?.close();
   });
+  /** `it`, with a screenshot named after the test when it fails. */
+  const step = (title, slug, body) => it(title, withScreenshotOnFailure(slug, body, () => page));
 
-  it('opens the chat panel from the activity bar', async () => {
-    await page.locator('.activitybar .action-item a[aria-label^="Endless"]').first().click();
+  step('opens the chat panel from the activity bar', 'chat-panel', async () => {
+    const entry = page.locator('.activitybar .action-item:has(a[aria-label^="Endless"])').first();
+    // Clicking the entry of a container that is already showing (`checked`) would close it.
+    if (!/\bchecked\b/.test((await entry.getAttribute('class')) ?? '')) await entry.click();
     const chat = chatFrame(page);
-    await chat.getByLabel('Message').waitFor({ timeout: 60_000 });
+    await chat.getByRole('textbox', { name: 'Message', exact: true }).waitFor({ timeout: 60_000 });
     await chat.getByRole('region', { name: 'Cache' }).waitFor();
     await chat.getByRole('button', { name: 'Send' }).waitFor();
     await screenshot(page, '01-chat-panel');
   });
 
-  it('streams a reply and grows the chat cache bar', async () => {
+  step('streams a reply and grows the chat cache bar', 'chat-stream', async () => {
     const chat = chatFrame(page);
     const bar = chat.locator('[data-stream="chat"]');
     const usedBefore = Number(await bar.getAttribute('data-used'));
-    await chat.getByLabel('Message').fill(FIRST_MESSAGE);
+    await recordReplyLengths(chat);
+    await chat.getByRole('textbox', { name: 'Message', exact: true }).fill(FIRST_MESSAGE);
     await chat.getByRole('button', { name: 'Send' }).click();
     await chat.locator('[data-role="user"]', { hasText: FIRST_MESSAGE }).waitFor();
     const reply = chat.locator('[data-role="assistant"]').last();
     // Streaming: the reply is seen at two or more different non-empty lengths.
-    const lengths = new Set();
-    await eventually('the reply to stream', async () => {
-      const text = ((await reply.textContent()) ?? '').trim();
-      if (text) lengths.add(text.length);
-      return lengths.size >= 2;
-    }, 120_000);
+    await eventually('the reply to stream', async () => (await replyLengths(chat)).length >= 2, 120_000);
     await screenshot(page, '02-chat-streaming');
-    const final = await settled(async () => (await reply.textContent()) ?? '');
+    // A reply being written is marked busy; wait for the end.
+    await chat.locator('[data-role="assistant"][aria-busy="true"]').waitFor({ state: 'detached', timeout: 180_000 });
+    const final = (await reply.textContent()) ?? '';
     assert.ok(final.trim().length > 0, 'the reply has text');
     const usedAfter = Number(await bar.getAttribute('data-used'));
     const capacity = Number(await bar.getAttribute('data-capacity'));
@@ -84,23 +117,39 @@ describe('Endless in VS Code (browser)', () => {
     await screenshot(page, '03-chat-reply');
   });
 
-  it('stops a reply with Stop', async () => {
+  step('stops a reply with Stop', 'chat-stop', async () => {
     const chat = chatFrame(page);
     const replies = chat.locator('[data-role="assistant"]');
     const before = await replies.count();
-    await chat.getByLabel('Message').fill('Explain in detail, step by step, how a hash map handles collisions.');
-    await chat.getByLabel('Message').press('Enter');
+    // Stop is clicked from inside the page the moment the first words of the reply show:
+    // a small model can finish a reply before a round trip from the test would arrive.
+    const frame = await (await chat.locator('body').elementHandle()).ownerFrame();
+    await frame.evaluate((count) => {
+      const observer = new MutationObserver(() => {
+        const replies = document.querySelectorAll('[data-role="assistant"]');
+        const stop = [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Stop');
+        if (replies.length > count && replies[count].textContent?.trim() && stop && !stop.disabled) {
+          observer.disconnect();
+          globalThis.endlessStoppedAt = replies[count].textContent.length;
+          stop.click();
+        }
+      });
+      observer.observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true });
+    }, before);
+    await chat.getByRole('textbox', { name: 'Message', exact: true }).fill('Explain in detail, step by step, how a hash map handles collisions.');
+    await chat.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
     const reply = replies.nth(before);
-    await eventually('the second reply to start', async () => ((await reply.textContent()) ?? '').trim().length > 0, 120_000);
-    await chat.getByRole('button', { name: 'Stop' }).click();
-    const stopped = (await reply.textContent()) ?? '';
-    // Stop ends the reply at once: it no longer grows (allowing one token already in flight).
+    // Stop ends the reply at once: it is marked stopped and no longer grows (allowing for a
+    // token already in flight).
+    await reply.getByText('Stopped.').waitFor({ timeout: 120_000 });
+    const stoppedAt = await frame.evaluate(() => globalThis.endlessStoppedAt);
     const after = await settled(async () => (await reply.textContent()) ?? '', 2000, 10_000);
-    assert.ok(after.length - stopped.length < 40, `the reply stopped growing (${stopped.length} -> ${after.length} chars)`);
+    assert.ok(after.length - 'Stopped.'.length - stoppedAt < 40, `the reply stopped growing (${stoppedAt} -> ${after.length} chars)`);
+    assert.ok(await chat.getByRole('button', { name: 'Send' }).isEnabled(), 'Send is available again');
     await screenshot(page, '04-chat-stopped');
   });
 
-  it('shows ghost text in a TypeScript file and accepts it with Tab', async () => {
+  step('shows ghost text in a TypeScript file and accepts it with Tab', 'ghost-typescript', async () => {
     const shown = await ghostTextAfterTyping(page, 'src/shapes.ts', '\nexport function area(width: number, height: number): number {\n');
     await screenshot(page, '05-ghost-text-typescript');
     const firstLine = shown.split('\n').find((line) => line.trim())?.trim() ?? '';
@@ -110,14 +159,14 @@ describe('Endless in VS Code (browser)', () => {
     await runCommand(page, 'File: Revert File');
   });
 
-  it('shows ghost text in a Python file', async () => {
+  step('shows ghost text in a Python file', 'ghost-python', async () => {
     await ghostTextAfterTyping(page, 'src/stats.py', '\n\ndef standard_deviation(values):\n');
     await screenshot(page, '07-ghost-text-python');
     await page.keyboard.press('Escape');
     await runCommand(page, 'File: Revert File');
   });
 
-  it('shows the cache readout in the status bar', async () => {
+  step('shows the cache readout in the status bar', 'status-bar', async () => {
     const item = page.locator('.statusbar-item', { hasText: /^\s*Endless/ }).first();
     await item.waitFor();
     const text = ((await item.textContent()) ?? '').trim();
@@ -127,7 +176,7 @@ describe('Endless in VS Code (browser)', () => {
     await screenshot(page, '08-status-bar');
   });
 
-  it('restores the transcript after a reload', async () => {
+  step('restores the transcript after a reload', 'reload', async () => {
     await page.reload();
     await waitForWorkbench(page);
     // The panel may come back open after a reload; the command shows it either way.

@@ -17,7 +17,8 @@ const RESULTS_DIR = path.join(ROOT, 'test-results', 'e2e');
 
 export const E2E_SETTINGS = {
   'endless.completion.delayMs': 50,
-  'endless.chat.maxTokens': 160,
+  // Long enough that Stop can be pressed while a reply is still being written.
+  'endless.chat.maxTokens': 1024,
 };
 
 export async function runBrowserTests(vsix) {

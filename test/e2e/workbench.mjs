@@ -30,6 +30,22 @@ export async function waitForWorkbench(page) {
   await page.locator('.activitybar .action-item a[aria-label^="Endless"]').first().waitFor({ timeout: 60_000 });
 }
 
+/**
+ * Wraps a test body so that a failure leaves a screenshot of the moment it happened.
+ * `name` becomes the file name.
+ */
+export function withScreenshotOnFailure(name, body, getPage) {
+  return async () => {
+    try {
+      await body();
+    } catch (error) {
+      const page = getPage();
+      if (page) await screenshot(page, `FAILED-${name}`).catch(() => undefined);
+      throw error;
+    }
+  };
+}
+
 export async function screenshot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);
@@ -37,14 +53,25 @@ export async function screenshot(page, name) {
   return file;
 }
 
-/** Runs a command by its title from the command palette. */
+/**
+ * Runs a command by its title from the command palette. Right after a (re)load the palette
+ * can open before the commands are known, so an empty result is retried.
+ */
 export async function runCommand(page, title) {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
-  await input.press('Enter');
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    try {
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 });
+      await input.press('Enter');
+      return;
+    } catch (error) {
+      await page.keyboard.press('Escape');
+      if (attempt === 3) throw error;
+    }
+  }
 }
 
 /** Opens a workspace file through Quick Open and waits for its editor to have focus. */
