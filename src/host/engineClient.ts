@@ -36,8 +36,6 @@ export interface Finished {
 
 /** A running chat reply or completion. */
 export interface Generation {
-  /** The request id; undefined until the request is actually sent to the worker. */
-  readonly id: () => number | undefined;
   /** Resolves when the request ends for any reason; rejects on an engine error or crash. */
   readonly done: Promise<Finished>;
   /** Asks the worker to stop before its next step; `done` then resolves with `cancelled`. */
@@ -206,7 +204,6 @@ export class EngineClient {
       );
     });
     return {
-      id: () => id,
       done,
       cancel: () => {
         if (cancelled) return;
