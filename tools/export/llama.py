@@ -332,7 +332,9 @@ def keep_last(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
     """
     n = torch.ones_like(x[0, :, 0], dtype=torch.int64).sum()
     k = torch.where((k > 0) & (k < n), k, n)
-    return x[:, n - k:]
+    # Gather over a Range rather than a Slice: exporters disagree on whether a sliced start
+    # comes out 0-d or 1-d, and onnxruntime requires Slice starts to be 1-d.
+    return x.index_select(1, torch.arange(n - k, n, device=x.device))
 
 
 def init_random(model: LlamaForCausalLM, seed: int, sharp: bool = True) -> None:

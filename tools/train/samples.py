@@ -1,0 +1,206 @@
+"""Turn source documents into training samples laid out as docs/prompt-format.md says.
+
+  code   <|file_sep|>{path}\\n{content}
+  FIM    [<|file_sep|>{other path}\\n{chunk}\\n ...] <|file_sep|>{path}\\n<|fim_suffix|>{suffix}<|fim_prefix|>{prefix}<|fim_middle|>{middle}
+  chat   [<|im_start|>system\\n{system}<|im_end|>\\n] (<|im_start|>user\\n{request}<|im_end|>\\n<|im_start|>assistant\\n{reply}<|im_end|>\\n)+
+
+Every sample is followed by <|endoftext|> when packed (the model ends a FIM middle with it).
+Chat requests come from the corpus itself: a doc comment or docstring becomes "Write a
+function that ...", answered by the function that follows it.
+"""
+
+import random
+import re
+from typing import List, Optional, Tuple
+
+from sources import Doc
+
+LANG = {"ts": ("TypeScript", "ts"), "js": ("JavaScript", "js"), "py": ("Python", "python"), "c": ("C++", "cpp")}
+SYSTEM_PROMPTS = [
+    "You are Endless, a coding assistant running locally in the editor. Answer with code.",
+    "You are a helpful coding assistant.",
+    "You are Endless, a small local coding assistant.",
+]
+REQUESTS = [
+    "Write a {lang} function `{name}` that {desc}",
+    "Write a {lang} function that {desc}",
+    "Implement `{name}` in {lang}. It {desc}",
+    "In {lang}, how do I write a function that {desc}?",
+    "Can you write `{name}` for me? It {desc} Use {lang}.",
+    "{Desc}",
+]
+MAX_CODE = 1500
+
+_JS_DOC = re.compile(
+    r"/\*\*(?P<doc>(?:(?!\*/).){10,800}?)\*/[ \t]*\n(?P<indent>[ \t]*)"
+    r"(?P<head>(?:export\s+)?(?:default\s+)?(?:async\s+)?function\s*\*?\s*(?P<fn>[A-Za-z_$][\w$]*)\s*[(<]"
+    r"|(?:export\s+)?(?:const|let)\s+(?P<arrow>[A-Za-z_$][\w$]*)\s*(?::[^=\n]{1,80})?=\s*(?:async\s*)?\("
+    r"|(?:(?:public|private|protected|static|async|override)\s+)*(?!(?:if|for|while|switch|catch|return|function)\b)"
+    r"(?P<method>[A-Za-z_$][\w$]*)\s*\([^)\n]*\)\s*(?::[^{\n]{1,80})?\{)",
+    re.S)
+_PY_DEF = re.compile(
+    r"^(?P<indent>[ \t]*)(?:async\s+)?def\s+(?P<name>\w+)\s*\((?:.|\n){0,400}?\)[^\n]*:[ \t]*\n"
+    r"[ \t]+[rRuU]?(?P<q>\"\"\"|''')(?P<doc>(?:.|\n){10,800}?)(?P=q)", re.M)
+
+
+def code_sample(doc: Doc) -> str:
+    return f"<|file_sep|>{doc.path}\n{doc.text}"
+
+
+def _cursor_split(text: str, rng: random.Random) -> Tuple[str, str, str]:
+    """(prefix, middle, suffix) around a cursor, shaped like editor completions: the rest of a
+    line, a few whole lines, a short span, or nothing to insert."""
+    n = len(text)
+    cursor = rng.randrange(0, n)
+    r = rng.random()
+    if r < 0.05:  # nothing to insert: the model should end at once
+        return text[:cursor], "", text[cursor:]
+    if r < 0.50:  # the rest of the current line
+        end = text.find("\n", cursor)
+        end = n if end < 0 else end + (1 if rng.random() < 0.5 else 0)
+    elif r < 0.85:  # one to eight lines from a line start
+        cursor = text.rfind("\n", 0, cursor) + 1
+        end = cursor
+        for _ in range(rng.randint(1, 8)):
+            nl = text.find("\n", end)
+            if nl < 0:
+                end = n
+                break
+            end = nl + 1
+    else:  # any short span
+        end = min(n, cursor + rng.randint(1, 200))
+    return text[:cursor], text[cursor:end], text[end:]
+
+
+def fim_sample(doc: Doc, rng: random.Random, context: List[Doc]) -> str:
+    prefix, middle, suffix = _cursor_split(doc.text, rng)
+    # The editor keeps a window around the cursor, not the whole file.
+    prefix = prefix[-rng.randint(200, 2500):]
+    suffix = suffix[: rng.randint(0, 1200)]
+    parts = []
+    for other in context:
+        start = rng.randrange(0, max(1, len(other.text) - 800))
+        chunk = other.text[start: start + rng.randint(200, 1200)]
+        parts.append(f"<|file_sep|>{other.path}\n{chunk}\n")
+    parts.append(f"<|file_sep|>{doc.path}\n<|fim_suffix|>{suffix}<|fim_prefix|>{prefix}<|fim_middle|>{middle}")
+    return "".join(parts)
+
+
+def _clean_desc(raw: str, lang: str) -> Optional[str]:
+    lines = []
+    for line in raw.split("\n"):
+        line = line.strip().lstrip("*").strip()
+        if lang in ("ts", "js") and line.startswith("@"):
+            break
+        if lang == "py" and not line and lines:
+            break  # first paragraph of the docstring
+        if line.lower().startswith(("args:", "parameters", "returns:", ":param", "example")):
+            break
+        if line:
+            lines.append(line)
+    desc = " ".join(lines)
+    desc = re.sub(r"\{@\w+\s+([^}]*)\}", r"\1", desc).strip()
+    words = desc.split()
+    if len(words) < 4 or len(desc) > 300 or "TODO" in desc or "http" in desc or "deprecated" in desc.lower():
+        return None
+    return desc
+
+
+def _brace_body(text: str, start: int) -> Optional[int]:
+    """End index of the brace block starting at the first '{' after ``start`` (strings and
+    comments are not parsed; a short limit keeps mistakes rare and small)."""
+    open_at = text.find("{", start, start + 400)
+    if open_at < 0:
+        return None
+    depth = 0
+    for i in range(open_at, min(len(text), start + MAX_CODE)):
+        c = text[i]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return None
+
+
+def _py_body(text: str, start: int, indent: str) -> Optional[int]:
+    pos = text.find("\n", start) + 1
+    end = pos
+    while pos < len(text):
+        nl = text.find("\n", pos)
+        line = text[pos: nl if nl >= 0 else len(text)]
+        if line.strip() and not line.startswith(indent + " ") and not line.startswith(indent + "\t"):
+            break
+        pos = len(text) if nl < 0 else nl + 1
+        if line.strip():
+            end = pos
+        if end - start > MAX_CODE:
+            return None
+    return end if end > start else None
+
+
+def extract_pairs(doc: Doc) -> List[Tuple[str, str, str, str]]:
+    """(description, function name, code, lang) for documented functions in ``doc``."""
+    out = []
+    if doc.lang in ("ts", "js"):
+        for m in _JS_DOC.finditer(doc.text):
+            desc = _clean_desc(m.group("doc"), doc.lang)
+            end = _brace_body(doc.text, m.start("head")) if desc else None
+            if end is None:
+                continue
+            code = doc.text[m.start("head"): end]
+            out.append((desc, m.group("fn") or m.group("arrow") or m.group("method"), _dedent(code, m.group("indent")), doc.lang))
+    elif doc.lang == "py":
+        for m in _PY_DEF.finditer(doc.text):
+            desc = _clean_desc(m.group("doc"), "py")
+            end = _py_body(doc.text, m.start(), m.group("indent")) if desc else None
+            if end is None or m.group("name").startswith("_"):
+                continue
+            code = doc.text[m.start(): end].rstrip()
+            out.append((desc, m.group("name"), _dedent(code, m.group("indent")), "py"))
+    return out
+
+
+def _dedent(code: str, indent: str) -> str:
+    if not indent:
+        return code
+    return "\n".join(line[len(indent):] if line.startswith(indent) else line for line in code.split("\n"))
+
+
+def _request(desc: str, name: str, lang: str, rng: random.Random) -> str:
+    lang_name = LANG[lang][0]
+    lowered = desc[0].lower() + desc[1:] if desc[:1].isupper() and not desc[1:2].isupper() else desc
+    lowered = lowered.rstrip(".")
+    tpl = rng.choice(REQUESTS)
+    if tpl == "{Desc}":
+        return f"{desc.rstrip('.')}. Write it in {lang_name}."
+    return tpl.format(lang=lang_name, name=name, desc=lowered + ("" if tpl.endswith("?") else "."),
+                      Desc=desc).replace("..", ".").replace(".?", "?")
+
+
+def chat_sample(pairs: List[Tuple[str, str, str, str]], rng: random.Random) -> str:
+    parts = []
+    if rng.random() < 0.5:
+        parts.append(f"<|im_start|>system\n{rng.choice(SYSTEM_PROMPTS)}<|im_end|>\n")
+    for desc, name, code, lang in pairs:
+        fence = LANG[lang][1]
+        parts.append(f"<|im_start|>user\n{_request(desc, name, lang, rng)}<|im_end|>\n")
+        parts.append(f"<|im_start|>assistant\n```{fence}\n{code}\n```<|im_end|>\n")
+    return "".join(parts)
+
+
+def doc_samples(docs: List[Doc], seed: int, fim_rate: float = 0.5) -> Tuple[List[str], List[Tuple]]:
+    """Samples for a batch of neighbouring docs (same package, so FIM context chunks come
+    from sibling files, as in the editor) and the chat pairs found in them."""
+    rng = random.Random(seed)
+    samples, pairs = [], []
+    for i, doc in enumerate(docs):
+        if rng.random() < fim_rate:
+            k = rng.choice((0, 0, 1, 2))
+            context = [d for d in docs[max(0, i - k): i] if d.lang == doc.lang]
+            samples.append(fim_sample(doc, rng, context))
+        else:
+            samples.append(code_sample(doc))
+        pairs.extend(extract_pairs(doc))
+    return samples, pairs

@@ -1,0 +1,144 @@
+"""Where the training documents come from, and which are held out.
+
+  * TypeScript/JavaScript: the jsonl.xz files built by gather_corpus.py (npm packages; whole
+    packages are held out there);
+  * Python and C/C++: source files already installed on the training machine (site-packages,
+    the standard library, include folders). A file is held out when its top-level package or
+    folder is, so held-out code is never seen in training, not even as a near-copy.
+"""
+
+import hashlib
+import json
+import lzma
+import os
+import site
+import sysconfig
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Iterable, Iterator, List, Optional, Tuple
+
+SPECIAL_MARK = "<|"  # documents containing special-token text are dropped (see is_clean)
+SPECIAL_TEXTS = ("<|bos|>", "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|fim_prefix|>",
+                 "<|fim_middle|>", "<|fim_suffix|>", "<|file_sep|>")
+PY_EXT = (".py",)
+C_EXT = (".h", ".hpp", ".hh", ".hxx", ".c", ".cc", ".cpp", ".cxx", ".cu", ".cuh", ".inl")
+MAX_FILE = 200_000
+HELDOUT_PERCENT = 3
+
+
+@dataclass
+class Doc:
+    lang: str  # "ts", "js", "py", "c"
+    path: str
+    text: str
+    group: str  # package / top-level folder: the unit of the train/held-out split
+
+
+def lang_of(path: str) -> str:
+    if path.endswith((".ts", ".tsx", ".mts", ".cts")):
+        return "ts"
+    if path.endswith(PY_EXT):
+        return "py"
+    if path.endswith(C_EXT):
+        return "c"
+    return "js"
+
+
+def is_clean(text: str) -> bool:
+    """Readable hand-written source: not minified, not huge, no special-token text in it
+    (which would otherwise be parsed as the real control tokens)."""
+    if len(text) < 64 or len(text) > MAX_FILE:
+        return False
+    if SPECIAL_MARK in text and any(s in text for s in SPECIAL_TEXTS):
+        return False
+    lines = text.count("\n") + 1
+    if len(text) / lines > 90:
+        return False
+    return max(len(line) for line in text.split("\n")) <= 1000
+
+
+def held_out(group: str) -> bool:
+    return int(hashlib.sha1(group.encode()).hexdigest(), 16) % 100 < HELDOUT_PERCENT
+
+
+def js_docs(corpus_dir: str, split: str, limit_bytes: Optional[int] = None) -> Iterator[Doc]:
+    total = 0
+    with lzma.open(os.path.join(corpus_dir, f"js-{split}.jsonl.xz"), "rt", encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            if not is_clean(d["text"]):
+                continue
+            pkg = d["path"].split("/")[0] if not d["path"].startswith("@") else "/".join(d["path"].split("/")[:2])
+            yield Doc(lang_of(d["path"]), d["path"], d["text"], pkg)
+            total += len(d["text"])
+            if limit_bytes and total >= limit_bytes:
+                return
+
+
+def _roots(kind: str) -> List[str]:
+    if kind == "py":
+        roots = list(site.getsitepackages()) + [sysconfig.get_paths()["stdlib"]]
+    else:
+        roots = ["/usr/include", "/usr/local/include", "/usr/local/cuda/include"] + list(site.getsitepackages())
+    out = []
+    for r in roots:
+        r = os.path.realpath(r)
+        if os.path.isdir(r) and not any(r == o or r.startswith(o + "/") for o in out):
+            out.append(r)
+    return out
+
+
+def _walk(root: str, exts: Tuple[str, ...]) -> Iterator[str]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in ("__pycache__", "tests_data", "node_modules"))
+        for fn in sorted(filenames):
+            if fn.endswith(exts):
+                yield os.path.join(dirpath, fn)
+
+
+def _read(path: str) -> Optional[str]:
+    try:
+        if os.path.getsize(path) > MAX_FILE:
+            return None
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def disk_docs(kind: str, limit_bytes: Optional[int] = None, every: int = 1) -> Tuple[List[Doc], List[Doc], dict]:
+    """(train, held-out, per-group byte counts) of the Python or C/C++ files on this machine;
+    ``every`` > 1 takes every n-th file (a spread-out sample for quick runs)."""
+    exts = PY_EXT if kind == "py" else C_EXT
+    paths: List[Tuple[str, str]] = []
+    for root in _roots(kind):
+        for p in _walk(root, exts):
+            paths.append((root, p))
+    paths = paths[::every]
+    train: List[Doc] = []
+    heldout: List[Doc] = []
+    groups: dict = {}
+    total = 0
+    with ThreadPoolExecutor(32) as pool:
+        for (root, p), text in zip(paths, pool.map(lambda rp: _read(rp[1]), paths)):
+            if text is None or not is_clean(text):
+                continue
+            rel = os.path.relpath(p, root)
+            group = rel.split("/")[0]
+            doc = Doc(kind if kind == "py" else "c", rel, text, group)
+            (heldout if held_out(group) else train).append(doc)
+            groups[group] = groups.get(group, 0) + len(text)
+            total += len(text)
+            if limit_bytes and total >= limit_bytes:
+                break
+    return train, heldout, groups
+
+
+def dedup(docs: Iterable[Doc], seen: set) -> List[Doc]:
+    out = []
+    for d in docs:
+        h = hashlib.sha256(d.text.strip().encode()).digest()
+        if h not in seen:
+            seen.add(h)
+            out.append(d)
+    return out

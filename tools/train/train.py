@@ -1,0 +1,202 @@
+"""Train the bundled model (bf16, torch.compile, DDP over any number of GPUs).
+
+  torchrun --nproc_per_node=N tools/train/train.py --data /tmp/endless --deadline EPOCH
+
+The learning rate follows the fraction of the time budget used, not a step count, so the run
+ends on time whatever the GPU's speed: linear warm-up over the first 3%, cosine decay to 10%
+at the deadline. Rank 0 decides when to stop and tells the others. Writes to --data:
+model.pt (fp32 state dict, Hugging Face key names), config.json (LlamaForCausalLM form),
+train-log.jsonl (step, tokens seen, loss, lr, throughput, held-out loss).
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "export"))
+from llama import LlamaConfig, LlamaForCausalLM  # noqa: E402
+
+MODEL = dict(hidden_size=512, intermediate_size=1408, num_hidden_layers=8, num_attention_heads=8,
+             num_key_value_heads=4, head_dim=64, rope_theta=10000.0, tie_word_embeddings=True,
+             max_position_embeddings=1024, rms_norm_eps=1e-5)
+
+
+class TrainStep(torch.nn.Module):
+    """Loss of one batch; the module DDP wraps and torch.compile compiles."""
+
+    def __init__(self, model: LlamaForCausalLM):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        logits = self.model.forward_train(x)
+        return F.cross_entropy(logits.float().view(-1, logits.shape[-1]), y.reshape(-1))
+
+
+def init_weights(model: LlamaForCausalLM, layers: int) -> None:
+    # GPT-2 style: 0.02 everywhere, output projections scaled down by depth.
+    for name, p in model.named_parameters():
+        if p.dim() == 2:
+            std = 0.02 / math.sqrt(2 * layers) if name.endswith(("o_proj.weight", "down_proj.weight")) else 0.02
+            torch.nn.init.normal_(p, mean=0.0, std=std)
+
+
+def lr_at(frac: float, peak: float) -> float:
+    warm = 0.03
+    if frac < warm:
+        return peak * frac / warm
+    t = min(1.0, (frac - warm) / (1 - warm))
+    return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+@torch.no_grad()
+def held_out_loss(step_fn, val: np.ndarray, device, batch: int) -> float:
+    losses = []
+    for i in range(0, len(val), batch):
+        w = torch.from_numpy(val[i: i + batch].astype(np.int64)).to(device)
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            losses.append(step_fn(w[:, :-1], w[:, 1:]).item())
+    return float(np.mean(losses)) if losses else float("nan")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--deadline", type=float, required=True, help="epoch seconds at which training stops")
+    ap.add_argument("--batch", type=int, default=64, help="windows per GPU per step")
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps too (smoke runs)")
+    ap.add_argument("--no-compile", action="store_true")
+    a = ap.parse_args()
+
+    ddp = "RANK" in os.environ
+    if ddp:
+        dist.init_process_group("nccl")
+        rank, world = dist.get_rank(), dist.get_world_size()
+        local = int(os.environ["LOCAL_RANK"])
+    else:
+        rank, world, local = 0, 1, 0
+    torch.cuda.set_device(local)
+    device = torch.device("cuda", local)
+    torch.manual_seed(1234)
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+
+    with open(os.path.join(a.data, "tokenizer.json")) as f:
+        vocab = len(json.load(f)["model"]["vocab"])
+    cfg = LlamaConfig(vocab_size=vocab, **MODEL)
+    model = LlamaForCausalLM(cfg)
+    init_weights(model, cfg.num_hidden_layers)
+    model.to(device)
+    n_params = sum(p.numel() for p in model.parameters())
+
+    train = np.load(os.path.join(a.data, "train.npy"), mmap_mode="r")
+    vals = {n: np.load(os.path.join(a.data, f"val-{n}.npy")) for n in ("ts", "js", "py", "c")
+            if os.path.exists(os.path.join(a.data, f"val-{n}.npy"))}
+
+    step_mod = TrainStep(model)
+    if ddp:
+        step_mod = torch.nn.parallel.DistributedDataParallel(step_mod, device_ids=[local])
+    step_fn = step_mod if a.no_compile else torch.compile(step_mod)
+
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=a.lr, betas=(0.9, 0.95), eps=1e-8, fused=True)
+
+    log_path = os.path.join(a.data, "train-log.jsonl")
+    logf = open(log_path, "w") if rank == 0 else None
+
+    def log(rec):
+        if rank == 0:
+            rec["time"] = round(time.time() - t_start, 1)
+            logf.write(json.dumps(rec) + "\n")
+            logf.flush()
+            print(json.dumps(rec), flush=True)
+
+    order = np.random.default_rng(0).permutation(len(train))
+    per_step = a.batch * world
+    t_start = time.time()
+    t_train = None  # set after the first (compiling) step: the budget fraction counts from there
+    step, tokens, pos = 0, 0, 0
+    ctrl = torch.zeros(2, device=device)
+    if rank == 0:
+        print(f"params {n_params / 1e6:.2f}M, vocab {vocab}, world {world}, {len(train)} windows, "
+              f"{per_step * 1024} tokens/step", flush=True)
+    while True:
+        if pos + per_step > len(order):
+            order = np.random.default_rng(step).permutation(len(train))
+            pos = 0
+        idx = np.sort(order[pos + rank * a.batch: pos + (rank + 1) * a.batch])
+        pos += per_step
+        w = torch.from_numpy(train[idx].astype(np.int64)).to(device, non_blocking=True)
+        now = time.time()
+        frac = 0.0 if t_train is None else (now - t_train) / max(1.0, a.deadline - t_train)
+        if rank == 0:
+            ctrl[0] = frac
+            ctrl[1] = 1.0 if (frac >= 1.0 or (a.max_steps and step >= a.max_steps)) else 0.0
+        if ddp:
+            dist.broadcast(ctrl, 0)
+        frac, stop = float(ctrl[0]), bool(ctrl[1] > 0)
+        if stop:
+            break
+        lr = lr_at(frac, a.lr)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            loss = step_fn(w[:, :-1], w[:, 1:])
+        loss.backward()
+        gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        step += 1
+        tokens += per_step * 1024
+        if t_train is None:
+            torch.cuda.synchronize()
+            t_train = time.time()
+            tok_mark, t_mark = tokens, t_train
+            log({"step": step, "event": "compiled", "compile_s": round(t_train - t_start, 1)})
+        if step % 50 == 0:
+            l = loss.item()
+            t = time.time()
+            rec = {"step": step, "tokens": tokens, "loss": round(l, 4), "lr": round(lr, 6),
+                   "grad_norm": round(float(gnorm), 3), "tok_per_s": round((tokens - tok_mark) / (t - t_mark))}
+            tok_mark, t_mark = tokens, t
+            if step % 500 == 0 and rank == 0:
+                step_mod.eval()
+                rec["val"] = {n: round(held_out_loss(model_loss(model), v[:32], device, 16), 4) for n, v in vals.items()}
+                step_mod.train()
+            log(rec)
+
+    train_s = time.time() - (t_train or time.time())
+    if rank == 0:
+        final = {n: round(held_out_loss(model_loss(model), v, device, 16), 4) for n, v in vals.items()}
+        log({"step": step, "event": "done", "tokens": tokens, "train_s": round(train_s, 1),
+             "params": n_params, "val": final, "gpus": world, "gpu": torch.cuda.get_device_name(0)})
+        state = {k: v.float().cpu() for k, v in model.state_dict().items()}
+        torch.save(state, os.path.join(a.data, "model.pt"))
+        with open(os.path.join(a.data, "train-config.json"), "w") as f:
+            json.dump({"vocab_size": vocab, **MODEL}, f, indent=2)
+    if ddp:
+        dist.barrier()
+        dist.destroy_process_group()
+
+
+def model_loss(model):
+    """An uncompiled loss function for evaluation (shapes differ from training)."""
+    def fn(x, y):
+        logits = model.forward_train(x)
+        return F.cross_entropy(logits.float().view(-1, logits.shape[-1]), y.reshape(-1))
+    return fn
+
+
+if __name__ == "__main__":
+    main()
