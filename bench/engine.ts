@@ -18,7 +18,10 @@ const ROOT = packageRoot(__dirname);
 
 interface DecodePoint {
   position: number;
+  /** Median wall-clock time of one decode step. */
   msPerToken: number;
+  /** Mean CPU time of one decode step (all threads): steadier than wall time on a busy machine. */
+  cpuMsPerToken: number;
   cached: number;
 }
 
@@ -62,9 +65,7 @@ async function benchModel(model: ModelDir, sinks: number, window: number, positi
   const decoder = await Decoder.load(model.onnxPath, model.arch, { threads });
   const stream = new Stream(decoder, model.arch, { mode: 'sink', sinks, window, prefillChunk: 256 });
   const decodeTokens = 48;
-  const t0 = performance.now();
   const ids = corpus(tokenizer, Math.max(...positions) + decodeTokens * positions.length + 1);
-  console.error(`corpus ${ids.length} tokens in ${(performance.now() - t0).toFixed(0)} ms`);
   const decode: DecodePoint[] = [];
   let at = 0;
   let prefillMs = 0;
@@ -78,14 +79,20 @@ async function benchModel(model: ModelDir, sinks: number, window: number, positi
     prefilled += upTo;
     at += upTo;
     const times: number[] = [];
+    let cpuMs = 0;
     for (let i = 0; i < decodeTokens; i++) {
+      const cpu = process.cpuUsage();
       const evictionsBefore = stream.counters.evictions;
       const s = performance.now();
       for await (const _ of stream.feed([ids[at++]]));
       // A step that evicted is reported with evictions, not as decode latency.
-      if (stream.counters.evictions === evictionsBefore) times.push(performance.now() - s);
+      if (stream.counters.evictions === evictionsBefore) {
+        times.push(performance.now() - s);
+        const used = process.cpuUsage(cpu);
+        cpuMs += (used.user + used.system) / 1000;
+      }
     }
-    decode.push({ position, msPerToken: median(times), cached: stream.cache.length });
+    decode.push({ position, msPerToken: median(times), cpuMsPerToken: cpuMs / times.length, cached: stream.cache.length });
   }
   const rssMb = process.memoryUsage().rss / 2 ** 20;
 
@@ -143,7 +150,9 @@ async function main(): Promise<void> {
       results.push(r);
       if (!values.json) {
         console.log(`\n${r.model} (${r.interface}, ${model.arch.layers} layers, kv ${model.arch.kvHeads}×${model.arch.headDim}) · sinks ${sinks} · window ${w} · ${threads} thread(s)`);
-        for (const d of r.decode) console.log(`  decode at ~${d.position} tokens streamed: ${d.msPerToken.toFixed(2)} ms/token (${d.cached} cached)`);
+        for (const d of r.decode) {
+          console.log(`  decode at ~${d.position} tokens streamed: ${d.msPerToken.toFixed(2)} ms/token wall, ${d.cpuMsPerToken.toFixed(2)} ms CPU (${d.cached} cached)`);
+        }
         console.log(`  prefill (chunks of 256, with evictions): ${r.prefillTokensPerSec.toFixed(0)} tokens/s`);
         console.log(`  eviction + re-rotation: ${r.meanEvictionMs.toFixed(2)} ms per eviction (${r.evictions} evictions); half a window at once: ${r.evictHalfWindowMs.toFixed(2)} ms`);
         console.log(`  process RSS after ${Math.max(...positions)} tokens: ${r.rssMb.toFixed(0)} MB`);

@@ -89,9 +89,4 @@ export class SinkCache implements PastKv {
     this.tokens = tokens;
     this.capacity = capacity;
   }
-
-  /** Bytes held by the K/V buffers. */
-  get bytes(): number {
-    return this.arch.layers * 2 * this.capacity * this.rowFloats * 4;
-  }
 }

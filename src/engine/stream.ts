@@ -130,26 +130,34 @@ export class Stream {
       const slot = this.slotOf(match);
       if (slot >= 0 && this.cache.tokens[slot] !== tokens[match - offset]) break;
     }
-    const inEvicted = match < this.windowStart && this.cache.length > this.head;
-    if ((match < this.head && match < have) || inEvicted) {
-      // Diverges in the head, or ends/diverges where tokens already left the window: start over.
+    // Diverging where tokens already left the window cannot be undone by truncation, nor can
+    // logits be recomputed for a last token that left: the stream starts over from the request.
+    const diverged = match < have && match >= this.head && match < this.windowStart;
+    const lastGone = match === end && match > 0 && this.slotOf(match - 1) < 0;
+    if (diverged || lastGone) {
       if (offset !== 0) return null;
       this.reset(this.pinned);
       return this.fit([...tokens], fitWindow);
     }
-    if (match < have) {
-      this.cache.truncate(match < this.head ? match : this.head + match - this.windowStart);
-      this.boundaries = this.boundaries.filter((b) => b < match);
-      this.lastLogits = null;
-    }
+    if (match < have) this.truncateTo(match);
     const rest = tokens.slice(match - offset);
     if (rest.length === 0 && this.lastLogits === null && this.cache.length > 0) {
       // Everything is cached but the logits after it are not: run the last token again.
       const last = this.cache.tokens[this.cache.length - 1];
-      this.cache.truncate(this.cache.length - 1);
+      this.truncateTo(match - 1);
       return [last];
     }
     return this.fit(rest, fitWindow);
+  }
+
+  /** Keeps logical tokens [0, logical); they must all still be in the cache. */
+  private truncateTo(logical: number): void {
+    if (logical < this.head) {
+      this.cache.truncate(logical);
+      this.windowStart = this.head;
+    } else this.cache.truncate(this.head + logical - this.windowStart);
+    this.boundaries = this.boundaries.filter((b) => b < logical);
+    this.lastLogits = null;
   }
 
   markBoundaries(logical: readonly number[]): void {

@@ -70,11 +70,6 @@ export class TextTokenizer {
     return this.scaffold.token_to_id(token);
   }
 
-  /** The largest id the tokenizer can produce, plus one. */
-  get size(): number {
-    return this.scaffold.get_vocab(true).size;
-  }
-
   private findSpecialIds(model: ModelDir): SpecialIds {
     const named = (token: unknown): number | undefined => {
       const content = typeof token === 'string' ? token : (token as { content?: unknown } | null)?.content;

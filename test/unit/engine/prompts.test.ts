@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ChatPrompt } from '../../../src/engine/chatPrompt';
@@ -6,7 +7,7 @@ import { EditorPrompt } from '../../../src/engine/editorPrompt';
 import { loadModelDir } from '../../../src/engine/modelDir';
 import { TextStream } from '../../../src/engine/textStream';
 import { TextTokenizer } from '../../../src/engine/tokenizer';
-import { FIXTURES } from './helpers';
+import { FIXTURES, tempDir } from './helpers';
 
 const model = loadModelDir(join(FIXTURES, 'stream-a'));
 const tokenizer = new TextTokenizer(model);
@@ -108,4 +109,17 @@ test('incremental decoding never splits a character and holds back stop-string p
 test('decoding nothing gives empty text', () => {
   assert.equal(tokenizer.decode([]), '');
   assert.equal(new TextStream(tokenizer, []).flush(), '');
+});
+
+test('a model without FIM tokens gets plain prefix completion', () => {
+  const dir = join(tempDir(), 'no-fim');
+  cpSync(join(FIXTURES, 'stream-a'), dir, { recursive: true });
+  const file = join(dir, 'tokenizer.json');
+  // Rename the FIM tokens so the tokenizer no longer has them (ids stay valid).
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/<\|fim_(prefix|middle|suffix)\|>/g, '<|unused_$1|>'));
+  const plain = new TextTokenizer(loadModelDir(dir));
+  const editor = new EditorPrompt(plain);
+  assert.equal(editor.hasFim, false);
+  const target = editor.target({ chunks: [], path: 'b.py', languageId: 'python', prefix: 'def f(', suffix: ')' }, 0, 4, 0);
+  assert.equal(plain.decode(target.tokens, true), '<|bos|><|file_sep|>b.py\ndef f(');
 });

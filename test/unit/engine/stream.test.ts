@@ -81,6 +81,19 @@ for (const dir of fixtureModels()) {
       assert.deepEqual(Array.from(stream.cache.tokens.subarray(4, stream.cache.length)), ids.slice(400 - 72, 400));
     });
 
+    test('a request that ends where tokens already left the window starts the stream over', async () => {
+      const stream = open();
+      await drain(stream.feed(ids.slice(0, 500)));
+      const epoch = stream.epoch;
+      const feed = stream.plan(ids.slice(0, 200), 0, 0, true)!;
+      assert.equal(stream.epoch, epoch + 1);
+      assert.deepEqual(feed, [...ids.slice(0, 4), ...ids.slice(200 - 72, 200)]);
+      await drain(stream.feed(feed));
+      assert.equal(stream.logicalLength, 200);
+      // A request restated from a later offset cannot be aligned there: the caller must restate it all.
+      assert.equal(stream.plan(ids.slice(50, 60), 50, 0, true), null);
+    });
+
     test('pinned tokens stay after the sinks through evictions', async () => {
       const stream = open();
       const feed = stream.plan(ids.slice(0, 300), 0, 6, false)!;
