@@ -61,10 +61,6 @@ export class ChatSession {
     const history = this.messages.filter((message) => !(message.role === 'assistant' && message.error));
     const request = [...history, user].map(({ role, content }): ChatMessage => ({ role, content }));
     const reply: StoredMessage = { role: 'assistant', text: '', content: '', attachments: [] };
-    this.messages.push(user, reply);
-    void this.store.save(this.messages);
-    this.onEvent.fire({ type: 'transcript' });
-
     const generation: Generation = this.engine.chat(request, this.generateOptions(), (piece) => {
       // A reply abandoned by New session may still deliver a last token; it belongs nowhere.
       if (this.running !== generation) return;
@@ -72,7 +68,12 @@ export class ChatSession {
       onToken?.(piece);
       this.onEvent.fire({ type: 'token', text: piece });
     });
+    // Busy before anyone hears of the new message, so views show it as being written.
     this.running = generation;
+    this.messages.push(user, reply);
+    // The user's message is saved now; the reply once it is complete.
+    void this.store.save(this.messages.filter((message) => message !== reply));
+    this.onEvent.fire({ type: 'transcript' });
 
     const finished = generation.done.then(
       (done) => {

@@ -56,7 +56,14 @@ describe('chat session with the real worker', () => {
 
   it('streams a reply and saves both messages', async () => {
     const pieces: string[] = [];
+    const busyWhenShown: boolean[] = [];
+    const watch = session.onEvent.on((event) => {
+      if (event.type === 'transcript') busyWhenShown.push(session.busy);
+    });
     const result = session.send('hello there', [], (piece) => pieces.push(piece));
+    watch.dispose();
+    assert.deepEqual(busyWhenShown, [true], 'the new message is shown with its reply being written');
+    assert.deepEqual(new TranscriptStore(store).load().map((m) => m.text), ['hello there'], 'the message is saved at once');
     assert.equal(result.accepted, true);
     assert.equal(session.busy, true);
     const reply = await (result as { reply: Promise<string> }).reply;
