@@ -95,7 +95,7 @@ export class Engine {
     const stream = this.streams.chat;
     const sequence = this.chatPrompt.build(this.setup.pinnedSystemPrompt, messages);
     const pinned = this.setup.pinnedSystemPrompt && sequence.headEnd > stream.sinks ? sequence.headEnd - stream.sinks : 0;
-    const feed = stream.plan(sequence.tokens, 0, pinned, true) ?? [];
+    const feed = stream.plan(sequence.tokens, 0, pinned, true, sequence.boundaries) ?? [];
     stream.markBoundaries(sequence.boundaries);
     progress.promptTokens = sequence.tokens.length;
     progress.prefilledTokens = feed.length;
@@ -151,12 +151,12 @@ export class Engine {
     const targetFor = (): EditorTarget =>
       this.editorPrompt.target(context, stream.epoch, stream.windowStartIndex, stream.logicalLength);
     let target = targetFor();
-    let feed = stream.plan(target.tokens, target.offset, 0, true);
+    let feed = stream.plan(target.tokens, target.offset, 0, true, target.boundaries);
     if (feed === null) {
       // The request cannot be aligned with what the stream holds: start the stream over.
       stream.reset();
       target = targetFor();
-      feed = stream.plan(target.tokens, target.offset, 0, true) ?? [];
+      feed = stream.plan(target.tokens, target.offset, 0, true, target.boundaries) ?? [];
     }
     stream.markBoundaries(target.boundaries);
     progress.promptTokens = target.tokens.length;

@@ -113,7 +113,13 @@ export class Stream {
    * With `fitWindow`, a tail longer than the window skips straight to the part that fits.
    * Returns null when the request would have to restate the stream from logical index 0.
    */
-  plan(tokens: readonly number[], offset: number, pinned: number, fitWindow: boolean): number[] | null {
+  plan(
+    tokens: readonly number[],
+    offset: number,
+    pinned: number,
+    fitWindow: boolean,
+    boundaries: readonly number[] = [],
+  ): number[] | null {
     const wantPinned = this.options.mode === 'sink' ? pinned : 0;
     if (wantPinned > this.windowCapacity / 2) {
       throw new RangeError(`the pinned prefix (${wantPinned} tokens) must fit in half the window (${this.windowCapacity})`);
@@ -137,7 +143,7 @@ export class Stream {
     if (diverged || lastGone) {
       if (offset !== 0) return null;
       this.reset(this.pinned);
-      return this.fit([...tokens], fitWindow);
+      return this.fit([...tokens], fitWindow, boundaries);
     }
     if (match < have) this.truncateTo(match);
     const rest = tokens.slice(match - offset);
@@ -147,7 +153,7 @@ export class Stream {
       this.truncateTo(match - 1);
       return [last];
     }
-    return this.fit(rest, fitWindow);
+    return this.fit(rest, fitWindow, boundaries);
   }
 
   /** Keeps logical tokens [0, logical); they must all still be in the cache. */
@@ -254,7 +260,7 @@ export class Stream {
    * When the tail to feed is longer than the window, the window would turn over before those
    * tokens were ever used: start the window afresh at the part of the tail that fits.
    */
-  private fit(rest: number[], fitWindow: boolean): number[] {
+  private fit(rest: number[], fitWindow: boolean, boundaries: readonly number[]): number[] {
     if (!fitWindow) return rest;
     const start = this.logicalLength;
     const headLeft = Math.max(0, this.head - start);
@@ -265,9 +271,13 @@ export class Stream {
       this.cache.truncate(this.head);
       this.lastLogits = null;
     }
-    this.windowStart = start + headLeft + (body - room);
-    this.boundaries = this.boundaries.filter((b) => b >= this.windowStart);
-    return [...rest.slice(0, headLeft), ...rest.slice(headLeft + body - room)];
+    // Start the window at a message boundary when one is close after the cut.
+    let first = start + headLeft + (body - room);
+    const snap = boundaries.find((b) => b >= first && b - first < room / 2);
+    if (snap !== undefined) first = snap;
+    this.windowStart = first;
+    this.boundaries = this.boundaries.filter((b) => b >= first);
+    return [...rest.slice(0, headLeft), ...rest.slice(first - start)];
   }
 }
 

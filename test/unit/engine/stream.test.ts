@@ -94,6 +94,14 @@ for (const dir of fixtureModels()) {
       assert.equal(stream.plan(ids.slice(50, 60), 50, 0, true), null);
     });
 
+    test('a window that starts afresh starts at a message boundary when one is near', async () => {
+      const stream = open();
+      const feed = stream.plan(ids.slice(0, 400), 0, 0, true, [0, 150, 340, 345])!;
+      // The plain cut would be at 400 - 72 = 328; the next boundary, 340, is near enough.
+      assert.deepEqual(feed, [...ids.slice(0, 4), ...ids.slice(340, 400)]);
+      assert.equal(stream.windowStartIndex, 340);
+    });
+
     test('pinned tokens stay after the sinks through evictions', async () => {
       const stream = open();
       const feed = stream.plan(ids.slice(0, 300), 0, 6, false)!;
