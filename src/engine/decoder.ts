@@ -29,8 +29,13 @@ export interface StepResult {
 }
 
 export interface DecoderOptions {
-  /** Intra-op threads; 0 lets onnxruntime choose. */
+  /** Intra-op threads for single-token decode steps; 0 lets onnxruntime choose. */
   threads: number;
+  /**
+   * Intra-op threads for multi-token prefill; when it differs from `threads` a second session
+   * is opened (the weights are loaded twice), because a session's thread count is fixed.
+   */
+  prefillThreads?: number;
 }
 
 const STREAMING_REQUIRED = ['input_ids', 'position_ids', 'past_key.0', 'past_value.0'];
@@ -46,6 +51,7 @@ export class Decoder {
 
   private constructor(
     private readonly session: ort.InferenceSession,
+    private readonly prefillSession: ort.InferenceSession,
     readonly kind: DecoderInterface,
     private readonly arch: ModelArch,
     vocabSize: number,
@@ -55,24 +61,16 @@ export class Decoder {
   }
 
   static async load(onnxPath: string, arch: ModelArch, options: DecoderOptions): Promise<Decoder> {
-    let session: ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(onnxPath, {
-        intraOpNumThreads: options.threads > 0 ? options.threads : undefined,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-      });
-    } catch (err) {
-      throw new EngineInputError(`onnxruntime cannot load ${onnxPath}: ${(err as Error).message}`);
-    }
+    const session = await openSession(onnxPath, options.threads);
     const kind = detectInterface(session, onnxPath);
     checkLayers(session, kind, arch, onnxPath);
     const vocab = logitsWidth(session) ?? arch.vocabSize;
     if (vocab !== arch.vocabSize) {
       throw new EngineInputError(`${onnxPath} returns ${vocab} logits per token but config.json says vocab_size ${arch.vocabSize}`);
     }
-    return new Decoder(session, kind, arch, vocab);
+    const prefill = options.prefillThreads ?? options.threads;
+    const prefillSession = prefill === options.threads ? session : await openSession(onnxPath, prefill);
+    return new Decoder(session, prefillSession, kind, arch, vocab);
   }
 
   /**
@@ -95,7 +93,7 @@ export class Decoder {
     if (this.kind === 'streaming') this.feedStreamingPast(feeds, past);
     else this.feedHfPast(feeds, past, n);
 
-    const out = await this.session.run(feeds);
+    const out = await (n > 1 ? this.prefillSession : this.session).run(feeds);
     const logitsTensor = out.logits;
     const returned = logitsTensor.dims[1];
     let logits = logitsTensor.data as Float32Array;
@@ -121,6 +119,7 @@ export class Decoder {
 
   async release(): Promise<void> {
     await this.session.release();
+    if (this.prefillSession !== this.session) await this.prefillSession.release();
   }
 
   private feedStreamingPast(feeds: Record<string, ort.Tensor>, past: PastKv): void {
@@ -169,6 +168,19 @@ export class Decoder {
       }
     }
     return outBuf;
+  }
+}
+
+async function openSession(onnxPath: string, threads: number): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(onnxPath, {
+      intraOpNumThreads: threads > 0 ? threads : undefined,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    });
+  } catch (err) {
+    throw new EngineInputError(`onnxruntime cannot load ${onnxPath}: ${(err as Error).message}`);
   }
 }
 
