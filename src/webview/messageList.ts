@@ -27,6 +27,9 @@ export class MessageList {
   }
 
   setTranscript(messages: ViewMessage[], streaming: boolean): void {
+    // A frame still pending from the last token would redraw the reply as being written.
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
     const follow = this.atBottom();
     this.messages = messages;
     this.streaming = streaming;
@@ -45,6 +48,7 @@ export class MessageList {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
+      if (!this.streaming || this.messages[this.messages.length - 1] !== last) return;
       const follow = this.atBottom();
       const fresh = this.messageElement(last, true);
       this.lastElement?.replaceWith(fresh);
