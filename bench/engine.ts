@@ -2,11 +2,12 @@
 // re-rotation time, memory, and the cache check, for each model given (default: the bundled
 // model when present, else the test fixtures).
 //   node --import tsx bench/engine.ts [--model DIR]... [--sinks 4] [--window 1020]
-//        [--positions 1000,10000,100000] [--threads 1,2] [--json]
+//        [--positions 1000,10000,100000] [--threads 0,1] [--json]
+// --threads: onnxruntime intra-op threads per run; 0 is the engine's own choice (engine.ts).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Decoder } from '../src/engine/decoder';
+import { loadDecoder } from '../src/engine/engine';
 import { checkCache } from '../src/engine/evaluate';
 import { loadModelDir, type ModelDir } from '../src/engine/modelDir';
 import { packageRoot } from '../src/engine/packageRoot';
@@ -28,7 +29,7 @@ interface DecodePoint {
 interface ModelBench {
   model: string;
   interface: string;
-  threads: number;
+  threads: string;
   decode: DecodePoint[];
   prefillTokensPerSec: number;
   evictions: number;
@@ -62,7 +63,7 @@ function median(values: number[]): number {
 
 async function benchModel(model: ModelDir, sinks: number, window: number, positions: number[], threads: number): Promise<ModelBench> {
   const tokenizer = new TextTokenizer(model);
-  const decoder = await Decoder.load(model.onnxPath, model.arch, { threads });
+  const decoder = await loadDecoder(model, threads);
   const stream = new Stream(decoder, model.arch, { mode: 'sink', sinks, window, prefillChunk: 256 });
   const decodeTokens = 48;
   const ids = corpus(tokenizer, Math.max(...positions) + decodeTokens * positions.length + 1);
@@ -109,7 +110,7 @@ async function benchModel(model: ModelDir, sinks: number, window: number, positi
   return {
     model: model.name,
     interface: decoder.kind,
-    threads,
+    threads: `decode ${decoder.decodeThreads}, prefill ${decoder.prefillThreads}`,
     decode,
     prefillTokensPerSec: (prefilled * 1000) / prefillMs,
     evictions: stream.counters.evictions,
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
       sinks: { type: 'string', default: '4' },
       window: { type: 'string', default: '1020' },
       positions: { type: 'string', default: '1000,10000,100000' },
-      threads: { type: 'string', default: '1,2' },
+      threads: { type: 'string', default: '0,1' },
       json: { type: 'boolean' },
     },
   });
@@ -149,7 +150,7 @@ async function main(): Promise<void> {
       const r = await benchModel(model, sinks, w, positions, threads);
       results.push(r);
       if (!values.json) {
-        console.log(`\n${r.model} (${r.interface}, ${model.arch.layers} layers, kv ${model.arch.kvHeads}×${model.arch.headDim}) · sinks ${sinks} · window ${w} · ${threads} thread(s)`);
+        console.log(`\n${r.model} (${r.interface}, ${model.arch.layers} layers, kv ${model.arch.kvHeads}×${model.arch.headDim}) · sinks ${sinks} · window ${w} · threads ${r.threads}${threads === 0 ? ' (engine choice)' : ''}`);
         for (const d of r.decode) {
           console.log(`  decode at ~${d.position} tokens streamed: ${d.msPerToken.toFixed(2)} ms/token wall, ${d.cpuMsPerToken.toFixed(2)} ms CPU (${d.cached} cached)`);
         }

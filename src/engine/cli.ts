@@ -5,8 +5,7 @@
 // Every command takes --json. --model defaults to the bundled models/default.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Decoder } from './decoder';
-import { DEFAULT_THREADS, Engine, newProgress } from './engine';
+import { Engine, loadDecoder, newProgress } from './engine';
 import { EngineInputError } from './errors';
 import { checkCache, perplexity } from './evaluate';
 import { loadModelDir } from './modelDir';
@@ -118,8 +117,7 @@ async function generateCommand(values: Values): Promise<void> {
 async function loadForEval(values: Values) {
   const model = loadModelDir(values.model ?? defaultModelDir());
   const tokenizer = new TextTokenizer(model);
-  const threads = numberArg(values, 'threads', 0);
-  const decoder = await Decoder.load(model.onnxPath, model.arch, { threads: threads > 0 ? threads : DEFAULT_THREADS });
+  const decoder = await loadDecoder(model, numberArg(values, 'threads', 0));
   const text = readText(values);
   const sink = tokenizer.special.sink;
   const ids = [...(sink === undefined ? [] : [sink]), ...tokenizer.encodeText(text)];

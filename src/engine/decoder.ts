@@ -50,7 +50,7 @@ export class Decoder {
   private scratchV: Float32Array[] = [];
 
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private session: ort.InferenceSession,
     private readonly prefillSession: ort.InferenceSession,
     readonly kind: DecoderInterface,
     private readonly arch: ModelArch,
@@ -70,7 +70,53 @@ export class Decoder {
     }
     const prefill = options.prefillThreads ?? options.threads;
     const prefillSession = prefill === options.threads ? session : await openSession(onnxPath, prefill);
-    return new Decoder(session, prefillSession, kind, arch, vocab);
+    const decoder = new Decoder(session, prefillSession, kind, arch, vocab);
+    decoder.decodeThreads = options.threads;
+    decoder.prefillThreads = prefill;
+    return decoder;
+  }
+
+  /** Intra-op threads of the session that runs single-token steps, and of the prefill session. */
+  decodeThreads = 0;
+  prefillThreads = 0;
+
+  /**
+   * With two sessions, times single-token steps over a cache of `past` tokens on both and keeps
+   * the faster one for decode too (dropping the other). Whether a second thread helps decode
+   * depends on the model: it pays off when matmuls dominate, not when per-operator overhead does.
+   */
+  async tuneDecode(past = 256, steps = 6): Promise<void> {
+    if (this.prefillSession === this.session) return;
+    const floats = past * this.rowFloats;
+    const cache: PastKv = {
+      keys: Array.from({ length: this.arch.layers }, () => new Float32Array(floats)),
+      values: Array.from({ length: this.arch.layers }, () => new Float32Array(floats)),
+      length: past,
+    };
+    const time = async (session: ort.InferenceSession): Promise<number> => {
+      const decodeSession = this.session;
+      this.session = session;
+      try {
+        const t0 = performance.now();
+        await this.run([0], past, cache, false);
+        return performance.now() - t0;
+      } finally {
+        this.session = decodeSession;
+      }
+    };
+    const own: number[] = [];
+    const other: number[] = [];
+    await time(this.session);
+    await time(this.prefillSession);
+    for (let i = 0; i < steps; i++) {
+      own.push(await time(this.session));
+      other.push(await time(this.prefillSession));
+    }
+    if (median(other) < median(own)) {
+      await this.session.release();
+      this.session = this.prefillSession;
+      this.decodeThreads = this.prefillThreads;
+    }
   }
 
   /**
@@ -169,6 +215,11 @@ export class Decoder {
     }
     return outBuf;
   }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 async function openSession(onnxPath: string, threads: number): Promise<ort.InferenceSession> {

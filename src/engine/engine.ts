@@ -1,5 +1,6 @@
 // The engine behind the worker and the CLI: a loaded model, its two streams, and request
 // bodies written as step generators (one forward pass per step) for the scheduler.
+import { availableParallelism } from 'node:os';
 import { ChatPrompt } from './chatPrompt';
 import { Decoder } from './decoder';
 import { EditorPrompt, type EditorTarget } from './editorPrompt';
@@ -30,7 +31,18 @@ export interface EngineSetup extends EngineConfig {
   prefillChunk?: number;
 }
 
-export const DEFAULT_THREADS = 1;
+/**
+ * Opens the model's session(s). An explicit thread count is used as given. With 0 the engine
+ * chooses: prefill on two threads (it pays off on every model measured here), and decode on
+ * whichever of one or two threads runs a step faster on this machine for this model.
+ */
+export async function loadDecoder(model: ModelDir, threads: number): Promise<Decoder> {
+  if (threads > 0) return Decoder.load(model.onnxPath, model.arch, { threads });
+  if (availableParallelism() < 2) return Decoder.load(model.onnxPath, model.arch, { threads: 1 });
+  const decoder = await Decoder.load(model.onnxPath, model.arch, { threads: 1, prefillThreads: 2 });
+  await decoder.tuneDecode();
+  return decoder;
+}
 
 export function newProgress(): JobProgress {
   return { text: '', promptTokens: 0, prefilledTokens: 0, generatedTokens: 0, firstTokenAt: 0 };
@@ -70,6 +82,8 @@ export class Engine {
       vocabSize: model.arch.vocabSize,
       maxPositionEmbeddings: model.arch.maxPositionEmbeddings,
       hasFim: this.editorPrompt.hasFim,
+      decodeThreads: decoder.decodeThreads,
+      prefillThreads: decoder.prefillThreads,
     };
   }
 
@@ -84,7 +98,7 @@ export class Engine {
       );
     }
     const tokenizer = new TextTokenizer(model);
-    const decoder = await Decoder.load(model.onnxPath, model.arch, { threads: setup.threads > 0 ? setup.threads : DEFAULT_THREADS });
+    const decoder = await loadDecoder(model, setup.threads);
     return new Engine(model, tokenizer, decoder, setup);
   }
 

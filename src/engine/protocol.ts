@@ -95,6 +95,10 @@ export interface ModelInfo {
   vocabSize: number;
   maxPositionEmbeddings: number;
   hasFim: boolean;
+  /** onnxruntime intra-op threads the engine runs single-token steps on (chosen when the setting is 0). */
+  decodeThreads?: number;
+  /** onnxruntime intra-op threads for prefill. */
+  prefillThreads?: number;
 }
 
 export interface StreamStats {
