@@ -7,10 +7,12 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { loadDecoder } from '../src/engine/engine';
 import { checkCache } from '../src/engine/evaluate';
 import { loadModelDir, type ModelDir } from '../src/engine/modelDir';
 import { packageRoot } from '../src/engine/packageRoot';
+import type { HostToWorker, WorkerToHost } from '../src/engine/protocol';
 import { SinkCache } from '../src/engine/sinkCache';
 import { Stream } from '../src/engine/stream';
 import { TextTokenizer } from '../src/engine/tokenizer';
@@ -121,6 +123,43 @@ async function benchModel(model: ModelDir, sinks: number, window: number, positi
   };
 }
 
+/**
+ * RSS of a process running the real worker thread: before the model loads, and after both
+ * streams have turned over their windows several times (chat turns and editor feeds).
+ */
+async function workerRss(modelDir: string, sinks: number, window: number, text: string): Promise<{ idleMb: number; busyMb: number }> {
+  const entry = JSON.stringify(join(ROOT, 'src/engine/worker.ts'));
+  const worker = new Worker(`require('tsx/cjs'); require(${entry});`, { eval: true });
+  let latest: WorkerToHost | undefined;
+  const waiting = new Map<number, () => void>();
+  let rss = 0;
+  worker.on('message', (m: WorkerToHost) => {
+    latest = m;
+    if (m.type === 'stats') rss = m.stats.rssBytes;
+    if ((m.type === 'done' || m.type === 'ready' || m.type === 'error') && m.id !== null) waiting.get(m.id)?.();
+  });
+  const request = (m: HostToWorker) =>
+    new Promise<void>((resolve) => {
+      waiting.set(m.id, resolve);
+      worker.postMessage(m);
+    });
+  const idle = process.memoryUsage().rss;
+  await request({ type: 'init', id: 1, config: { modelDir, sinks, window, pinnedSystemPrompt: 'You are a helpful coding assistant.', threads: 0 } });
+  if (latest?.type === 'error') throw new Error(latest.message);
+  const options = { maxTokens: 32, temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, stop: [], timeBudgetMs: 0 };
+  const piece = Math.floor(text.length / 8);
+  let id = 2;
+  for (let i = 0; i < 8; i++) {
+    const chunk = text.slice(i * piece, (i + 1) * piece);
+    await request({ type: 'chat', id: id++, messages: [{ role: 'user', content: chunk }], options });
+    await request({ type: 'feed', id: id++, context: { chunks: [{ path: `f${i}.ts`, text: chunk }], path: 'a.ts', languageId: 'typescript', prefix: chunk.slice(0, 400), suffix: '' } });
+  }
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await request({ type: 'shutdown', id: id++ });
+  await worker.terminate();
+  return { idleMb: idle / 2 ** 20, busyMb: rss / 2 ** 20 };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -142,6 +181,18 @@ async function main(): Promise<void> {
   const positions = values.positions!.split(',').map(Number);
   const sinks = Number(values.sinks);
   const window = Number(values.window);
+  // Memory first, while this process holds nothing else.
+  const memory: { model: string; idleMb: number; busyMb: number }[] = [];
+  for (const dir of models) {
+    const model = loadModelDir(dir);
+    const w = Math.min(window, model.arch.maxPositionEmbeddings - sinks);
+    const text = readFileSync(join(ROOT, 'src/engine/stream.ts'), 'utf8').repeat(6);
+    const m = await workerRss(dir, sinks, w, text);
+    memory.push({ model: model.name, ...m });
+    if (!values.json) {
+      console.log(`\n${model.name}: process RSS ${m.idleMb.toFixed(0)} MB before the worker loads the model, ${m.busyMb.toFixed(0)} MB with the worker serving both streams after their windows turned over`);
+    }
+  }
   const results: ModelBench[] = [];
   for (const dir of models) {
     const model = loadModelDir(dir);
@@ -161,7 +212,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  if (values.json) console.log(JSON.stringify(results, null, 2));
+  if (values.json) console.log(JSON.stringify({ results, memory }, null, 2));
 }
 
 main().catch((err: unknown) => {
