@@ -95,7 +95,6 @@ export class TextTokenizer {
     if (cfgEos !== undefined) eos.add(cfgEos);
     if (special.endOfText !== undefined) eos.add(special.endOfText);
     if (special.imEnd !== undefined) eos.add(special.imEnd);
-    if (sink !== undefined) eos.delete(sink);
     special.eos = [...eos];
     return special;
   }
