@@ -63,3 +63,8 @@ export function prepareProfile(name, settings, { fresh = false } = {}) {
   writeFileSync(file, JSON.stringify({ ...QUIET_SETTINGS, ...readSettings(file), ...settings }, null, 2) + '\n');
   return dirs;
 }
+
+/** Deletes a profile made for one test run. */
+export function removeProfile(dirs) {
+  rmSync(dirs.root, { recursive: true, force: true });
+}

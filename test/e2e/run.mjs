@@ -5,7 +5,7 @@ import { rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from '../../scripts/setup/paths.mjs';
-import { prepareProfile } from '../../scripts/vscode/profile.mjs';
+import { prepareProfile, removeProfile } from '../../scripts/vscode/profile.mjs';
 import { installExtension, startCodeServer } from '../../scripts/vscode/codeServer.mjs';
 import { testModelDirectory } from '../../scripts/vscode/model.mjs';
 import { buildExtension, packageExtension } from '../../scripts/vscode/extension.mjs';
@@ -25,7 +25,8 @@ export async function runBrowserTests(vsix) {
   const started = Date.now();
   rmSync(SCREENSHOTS, { recursive: true, force: true });
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const dirs = prepareProfile('e2e', { ...E2E_SETTINGS, 'endless.modelDirectory': testModelDirectory() }, { fresh: true });
+  // A fresh profile per run: the transcript the reload test looks for must come from this run.
+  const dirs = prepareProfile(`e2e-${process.pid}`, { ...E2E_SETTINGS, 'endless.modelDirectory': testModelDirectory() }, { fresh: true });
   await installExtension(dirs, vsix);
   const serverLines = [];
   const server = await startCodeServer({ dirs, args: [WORKSPACE], log: (line) => serverLines.push(line) });
@@ -39,6 +40,7 @@ export async function runBrowserTests(vsix) {
     });
   } finally {
     await server.stop();
+    removeProfile(dirs);
     writeFileSync(path.join(RESULTS_DIR, 'code-server.log'), serverLines.join('\n') + '\n');
   }
   console.log(`[e2e] screenshots: ${SCREENSHOTS}`);

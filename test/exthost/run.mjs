@@ -20,7 +20,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from '../../scripts/setup/paths.mjs';
 import { buildExtensionHostTests } from '../../scripts/vscode/buildTests.mjs';
-import { prepareProfile } from '../../scripts/vscode/profile.mjs';
+import { prepareProfile, removeProfile } from '../../scripts/vscode/profile.mjs';
 import { startCodeServer } from '../../scripts/vscode/codeServer.mjs';
 import { launchBrowser } from '../../scripts/vscode/browser.mjs';
 import { testModelDirectory } from '../../scripts/vscode/model.mjs';
@@ -68,7 +68,9 @@ export async function runExtensionHostTests() {
   const serverLog = path.join(RESULTS_DIR, 'code-server.log');
 
   const testsDir = await buildExtensionHostTests();
-  const dirs = prepareProfile('exthost', { ...EXTHOST_SETTINGS, 'endless.modelDirectory': testModelDirectory() }, { fresh: true });
+  // A profile of its own per run (workspace state included), so no transcript or setting from
+  // another run leaks in, and two runs in one checkout do not share one.
+  const dirs = prepareProfile(`exthost-${process.pid}`, { ...EXTHOST_SETTINGS, 'endless.modelDirectory': testModelDirectory() }, { fresh: true });
   const serverLines = [];
   const server = await startCodeServer({
     dirs,
@@ -82,9 +84,11 @@ export async function runExtensionHostTests() {
   try {
     const page = await browser.newPage();
     const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
+    let reportExit;
     const ended = new Promise((resolve) => {
-      page.exposeFunction('codeAutomationExit', (code) => resolve(code));
+      reportExit = resolve;
     });
+    await page.exposeFunction('codeAutomationExit', (code) => reportExit(code));
     await page.exposeFunction('codeAutomationLog', (type, args) => {
       // The workbench forwards extension-host console output here; the suite log has it already.
       if (type === 'error') console.error(`[exthost:${type}]`, ...(Array.isArray(args) ? args : [args]));
@@ -105,6 +109,7 @@ export async function runExtensionHostTests() {
   } finally {
     await browser.close();
     await server.stop();
+    removeProfile(dirs);
     stopFollowing();
     writeFileSync(serverLog, serverLines.join('\n') + '\n');
   }
