@@ -50,7 +50,10 @@ export class Dispatcher {
         this.scheduler.cancelAll();
         void (async () => {
           await this.loading;
-          await this.engine?.dispose();
+          // A second shutdown finds no engine and just answers.
+          const engine = this.engine;
+          this.engine = null;
+          await engine?.dispose();
           this.done(message.id, 'stop', newProgress(), performance.now());
           if (this.statsTimer) clearTimeout(this.statsTimer);
           this.exit();
