@@ -1,9 +1,10 @@
-// Replays a model directory's reference.json (inputs + PyTorch outputs, written by
+// Replays a model directory's reference.json (inputs + reference outputs, written by
 // make_fixtures.py or the training recipe) through onnxruntime-node and checks that every
 // output matches; also loads tokenizer.json with @huggingface/tokenizers and checks that
 // code and every special token round-trip.
 //
-//   node tools/export/verify_ort.mjs DIR [DIR ...] [--tol 1e-4]
+//   node tools/export/verify_ort.mjs DIR[=REFERENCE.json] [...] [--tol 1e-4]
+// (REFERENCE.json defaults to DIR/reference.json)
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
@@ -17,7 +18,7 @@ for (let i = 0; i < args.length; i++) {
   else dirs.push(args[i]);
 }
 if (dirs.length === 0) {
-  console.error("usage: node tools/export/verify_ort.mjs MODEL_DIR [MODEL_DIR ...] [--tol 1e-4]");
+  console.error("usage: node tools/export/verify_ort.mjs MODEL_DIR[=REFERENCE.json] [...] [--tol 1e-4]");
   process.exit(2);
 }
 
@@ -57,8 +58,9 @@ function checkTokenizer(dir) {
 }
 
 let failed = false;
-for (const dir of dirs) {
-  const ref = JSON.parse(readFileSync(join(dir, "reference.json"), "utf8"));
+for (const arg of dirs) {
+  const [dir, refPath = join(dir, "reference.json")] = arg.split("=");
+  const ref = JSON.parse(readFileSync(refPath, "utf8"));
   const session = await ort.InferenceSession.create(join(dir, "onnx", "model.onnx"));
   console.log(`${dir}: tokenizer ok (${checkTokenizer(dir)})`);
   for (const c of ref.cases) {
@@ -74,7 +76,7 @@ for (const dir of dirs) {
     }
     const ok = worst <= tol;
     failed ||= !ok;
-    console.log(`  ${c.name}: max |onnxruntime - pytorch| = ${worst.toExponential(2)} ${ok ? "ok" : `FAIL (> ${tol})`}`);
+    console.log(`  ${c.name}: max |onnxruntime - reference| = ${worst.toExponential(2)} ${ok ? "ok" : `FAIL (> ${tol})`}`);
   }
 }
 process.exit(failed ? 1 : 0);

@@ -320,7 +320,7 @@ def main():
 
     def tj(x):
         import base64
-        x = np.ascontiguousarray(x)
+        x = np.asarray(x)  # keeps 0-d scalars 0-d (ascontiguousarray would make them 1-d)
         return {"type": "int64" if x.dtype == np.int64 else "float32", "dims": list(x.shape),
                 "b64": base64.b64encode(x.astype("<i8" if x.dtype == np.int64 else "<f4").tobytes()).decode()}
     cases = [{"name": "prefill-keep-4", "inputs": {k: tj(v) for k, v in f1.items()},
