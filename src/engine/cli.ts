@@ -147,7 +147,8 @@ async function pplCommand(values: Values): Promise<void> {
 async function checkCacheCommand(values: Values): Promise<void> {
   const { model, decoder, ids, sinks, window } = await loadForEval(values);
   const report = await checkCache({ decoder, arch: model.arch, mode: 'sink', sinks, window }, ids);
-  const ok = report.maxLayer0KvDiff <= 1e-3;
+  const shiftOk = report.windowShiftLogitsDiff === null || report.windowShiftLogitsDiff <= 1e-3;
+  const ok = report.maxLayer0KvDiff <= 1e-3 && shiftOk;
   const human = [
     `${model.name} · sinks ${sinks} · window ${window} · ${ids.length} tokens · ${report.checks.length} checks after evictions`,
     ...report.checks.map(
@@ -156,6 +157,9 @@ async function checkCacheCommand(values: Values): Promise<void> {
     ),
     `largest layer-0 K/V difference ${report.maxLayer0KvDiff.toExponential(2)} (${ok ? 'ok' : 'FAIL'}: must be ≤ 1e-3)`,
     `largest next-token logits difference ${report.maxLogitsDiff.toExponential(2)} (what kept tokens remember of evicted ones)`,
+    report.windowShiftLogitsDiff === null
+      ? 'window-mode shift check skipped: the graph takes no position ids'
+      : `window mode, re-rotated vs original positions, all layers: logits diff ${report.windowShiftLogitsDiff.toExponential(2)} (${shiftOk ? 'ok' : 'FAIL'}: must be ≤ 1e-3)`,
   ].join('\n');
   print(Boolean(values.json), { model: model.name, ok, ...report }, human);
   await decoder.release();

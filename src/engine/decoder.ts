@@ -76,6 +76,11 @@ export class Decoder {
     return decoder;
   }
 
+  /** Whether the graph takes explicit position ids (otherwise positions follow the cache length). */
+  get takesPositions(): boolean {
+    return this.session.inputNames.includes('position_ids');
+  }
+
   /** Intra-op threads of the session that runs single-token steps, and of the prefill session. */
   decodeThreads = 0;
   prefillThreads = 0;

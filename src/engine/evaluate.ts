@@ -101,6 +101,12 @@ export interface CacheCheckReport {
   checks: CacheCheck[];
   maxLogitsDiff: number;
   maxLayer0KvDiff: number;
+  /**
+   * Window mode (no sinks) with re-rotation vs the same window whose keys keep their original
+   * positions: attention depends only on relative positions, so every layer and the logits must
+   * agree to rounding. Null when the graph takes no position ids.
+   */
+  windowShiftLogitsDiff: number | null;
 }
 
 /**
@@ -114,14 +120,28 @@ export interface CacheCheckReport {
 export async function checkCache(setup: EvalSetup, ids: readonly number[], maxChecks = 8): Promise<CacheCheckReport> {
   const stream = new Stream(setup.decoder, setup.arch, { ...setup, mode: 'sink' });
   const piece = Math.max(1, Math.floor(setup.window / 3) + 1);
+  // The shift check uses a window of its own, small enough to turn over many times within the
+  // positions where it is precise.
+  const shiftWindow = Math.min(setup.window, 256);
+  const shifted = setup.decoder.takesPositions ? new ShiftCheck(setup, shiftWindow) : null;
   // Checks spread evenly over the part of the text that streams through a full cache.
   const spacing = Math.max(piece, Math.floor((ids.length - stream.cache.capacity) / maxChecks));
   const checks: CacheCheck[] = [];
+  let windowShiftLogitsDiff = 0;
   let streamed = 0;
   let nextCheck = 0;
   for (let i = 0; i < ids.length; i += piece) {
     const chunk = ids.slice(i, i + piece);
     for await (const _ of stream.feed(chunk));
+    // The reference runs at text positions; past a couple of thousand, float32 angles in the
+    // graph lose the precision the comparison needs, so it stops there.
+    if (shifted) {
+      for (let j = 0; j < chunk.length; j += shifted.piece) {
+        const part = chunk.slice(j, j + shifted.piece);
+        if (i + j + part.length > Math.min(2048, setup.arch.maxPositionEmbeddings)) break;
+        windowShiftLogitsDiff = Math.max(windowShiftLogitsDiff, await shifted.feed(part));
+      }
+    }
     streamed += chunk.length;
     const evictions = stream.counters.evictions;
     if (evictions > 0 && streamed >= nextCheck && checks.length < maxChecks) {
@@ -140,7 +160,54 @@ export async function checkCache(setup: EvalSetup, ids: readonly number[], maxCh
     checks,
     maxLogitsDiff: Math.max(...checks.map((c) => c.logitsDiff)),
     maxLayer0KvDiff: Math.max(...checks.map((c) => c.layer0KvDiff)),
+    windowShiftLogitsDiff: shifted && shifted.evicted > 0 ? windowShiftLogitsDiff : null,
   };
+}
+
+/**
+ * Streams the same chunks through a window-mode stream (evicting and re-rotating) and through
+ * a reference that evicts the same tokens but never rotates, running each token at its
+ * position in the text instead of its slot.
+ */
+class ShiftCheck {
+  readonly piece: number;
+  evicted = 0;
+  private readonly stream: Stream;
+  private readonly reference: SinkCache;
+  private readonly evictChunk: number;
+
+  constructor(
+    private readonly setup: EvalSetup,
+    window: number,
+  ) {
+    this.piece = Math.max(1, Math.floor(window / 3) + 1);
+    this.evictChunk = Math.max(1, Math.ceil(window / 8));
+    this.stream = new Stream(setup.decoder, setup.arch, {
+      mode: 'window',
+      sinks: 0,
+      window,
+      prefillChunk: this.piece,
+      evictChunk: this.evictChunk,
+    });
+    this.reference = new SinkCache(setup.arch, window);
+  }
+
+  /** Feeds one chunk (a single forward pass) to both; returns their largest logits difference. */
+  async feed(chunk: number[]): Promise<number> {
+    for await (const _ of this.stream.feed(chunk));
+    const cache = this.reference;
+    if (cache.free < chunk.length) {
+      const count = Math.min(cache.length, Math.max(chunk.length - cache.free, this.evictChunk));
+      cache.evict(0, count, false);
+      this.evicted += count;
+    }
+    const result = await this.setup.decoder.run(chunk, this.evicted + cache.length, cache, false);
+    cache.append(chunk, result.keys, result.values);
+    for (let i = 0; i < cache.length; i++) {
+      if (cache.tokens[i] !== this.stream.cache.tokens[i]) throw new Error('the window check lost step with the stream it checks');
+    }
+    return maxAbsDiff(this.stream.lastLogits!, result.logits, this.setup.decoder.vocabSize);
+  }
 }
 
 async function compareWithColdPrefill(

@@ -50,9 +50,10 @@ export class SinkCache implements PastKv {
 
   /**
    * Evicts `count` slots starting at `start`: later slots move down by `count` and their keys
-   * are rotated back by `count` positions. Returns the time it took in ms.
+   * are rotated back by `count` positions (unless `rotate` is false: a reference that keeps
+   * original positions). Returns the time it took in ms.
    */
-  evict(start: number, count: number): number {
+  evict(start: number, count: number, rotate = true): number {
     const t0 = performance.now();
     const moved = this.length - start - count;
     if (count <= 0 || moved < 0) throw new Error(`bad eviction: ${count} slots at ${start} of ${this.length}`);
@@ -62,7 +63,7 @@ export class SinkCache implements PastKv {
     for (let l = 0; l < this.arch.layers; l++) {
       this.keys[l].copyWithin(to, from, end);
       this.values[l].copyWithin(to, from, end);
-      rotateKeys(this.keys[l], start, moved, this.arch.kvHeads, this.arch.headDim, this.arch.rotary, -count);
+      if (rotate) rotateKeys(this.keys[l], start, moved, this.arch.kvHeads, this.arch.headDim, this.arch.rotary, -count);
     }
     this.tokens.copyWithin(start, start + count, this.length);
     this.length -= count;

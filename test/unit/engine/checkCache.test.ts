@@ -27,6 +27,8 @@ for (const dir of fixtureModels()) {
     assert.equal(report.checks.length, 4);
     assert.ok(report.checks.every((c) => c.evictions > 0 && c.cached > 100));
     assert.ok(report.maxLayer0KvDiff <= 1e-3, `layer-0 K/V differ by ${report.maxLayer0KvDiff}`);
+    // Every layer: re-rotated window attention equals attention at the original positions.
+    assert.ok(report.windowShiftLogitsDiff !== null && report.windowShiftLogitsDiff <= 1e-3, `window shift diff ${report.windowShiftLogitsDiff}`);
     // With one layer nothing in the cache depends on evicted context: the logits must agree too.
     if (loadModelDir(dir).arch.layers === 1) assert.ok(report.maxLogitsDiff <= 1e-3, `logits differ by ${report.maxLogitsDiff}`);
     else assert.ok(Number.isFinite(report.maxLogitsDiff));
@@ -36,7 +38,8 @@ for (const dir of fixtureModels()) {
 test('check-cache on the bundled model', { skip: hasDefaultModel() ? false : `no bundled model at ${DEFAULT_MODEL}` }, async () => {
   const report = await check(DEFAULT_MODEL, 4, 508, 4000);
   assert.ok(report.maxLayer0KvDiff <= 1e-3, `layer-0 K/V differ by ${report.maxLayer0KvDiff}`);
-  console.log(`bundled model: layer-0 K/V diff ${report.maxLayer0KvDiff}, logits diff ${report.maxLogitsDiff}`);
+  assert.ok(report.windowShiftLogitsDiff === null || report.windowShiftLogitsDiff <= 1e-3, `window shift diff ${report.windowShiftLogitsDiff}`);
+  console.log(`bundled model: layer-0 K/V diff ${report.maxLayer0KvDiff}, window shift diff ${report.windowShiftLogitsDiff}, logits diff ${report.maxLogitsDiff}`);
 });
 
 test('endless check-cache prints the differences as JSON; an empty text is refused', () => {
