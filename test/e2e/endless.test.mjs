@@ -23,17 +23,38 @@ async function editorText(page) {
 }
 
 /**
+ * The panel's page, with a helper installed in it: `endlessWritten(article)` gives the text
+ * the model wrote into a reply element (its message body, without the author label, the
+ * "Thinking…" placeholder or the closing note).
+ */
+async function panelPage(chat) {
+  const frame = await (await chat.locator('body').elementHandle()).ownerFrame();
+  await frame.evaluate(() => {
+    globalThis.endlessWritten = (article) => {
+      const body = article?.querySelector('.message-body');
+      if (!body) return '';
+      const thinking = body.querySelector('.thinking')?.textContent ?? '';
+      return (body.textContent ?? '').replace(thinking, '').trim();
+    };
+  });
+  return frame;
+}
+
+const writtenIn = (reply) => reply.evaluate((article) => globalThis.endlessWritten(article));
+
+/**
  * Records, inside the panel's page, every length the last reply's text takes as the DOM
  * changes: polling from outside can miss a reply that streams faster than it polls.
  */
 async function recordReplyLengths(chat) {
-  const frame = await (await chat.locator('body').elementHandle()).ownerFrame();
+  const frame = await panelPage(chat);
   await frame.evaluate(() => {
+    const written = globalThis.endlessWritten;
     const seen = new Set();
     globalThis.endlessReplyLengths = seen;
     new MutationObserver(() => {
       const replies = document.querySelectorAll('[data-role="assistant"]');
-      const text = replies[replies.length - 1]?.textContent?.trim() ?? '';
+      const text = written(replies[replies.length - 1]);
       if (text) seen.add(text.length);
     }).observe(document.body, { childList: true, subtree: true, characterData: true });
   });
@@ -108,8 +129,8 @@ describe('Endless in VS Code (browser)', () => {
     await screenshot(page, '02-chat-streaming');
     // A reply being written is marked busy; wait for the end.
     await chat.locator('[data-role="assistant"][aria-busy="true"]').waitFor({ state: 'detached', timeout: 180_000 });
-    const final = (await reply.textContent()) ?? '';
-    assert.ok(final.trim().length > 0, 'the reply has text');
+    const final = await writtenIn(reply);
+    assert.ok(final.length > 0, 'the reply has text');
     const usedAfter = Number(await bar.getAttribute('data-used'));
     const capacity = Number(await bar.getAttribute('data-capacity'));
     assert.ok(usedAfter > usedBefore, `the chat cache bar grew (${usedBefore} -> ${usedAfter})`);
@@ -123,19 +144,23 @@ describe('Endless in VS Code (browser)', () => {
     const before = await replies.count();
     // Stop is clicked from inside the page the moment the first words of the reply show:
     // a small model can finish a reply before a round trip from the test would arrive.
-    const frame = await (await chat.locator('body').elementHandle()).ownerFrame();
-    await frame.evaluate((count) => {
-      const observer = new MutationObserver(() => {
-        const replies = document.querySelectorAll('[data-role="assistant"]');
-        const stop = [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Stop');
-        if (replies.length > count && replies[count].textContent?.trim() && stop && !stop.disabled) {
-          observer.disconnect();
-          globalThis.endlessStoppedAt = replies[count].textContent.length;
-          stop.click();
-        }
-      });
-      observer.observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true });
-    }, before);
+    const frame = await panelPage(chat);
+    await frame.evaluate(
+      (count) => {
+        const written = globalThis.endlessWritten;
+        const observer = new MutationObserver(() => {
+          const reply = document.querySelectorAll('[data-role="assistant"]')[count];
+          const stop = [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Stop');
+          if (written(reply) && stop && !stop.disabled) {
+            observer.disconnect();
+            globalThis.endlessStoppedAt = written(reply).length;
+            stop.click();
+          }
+        });
+        observer.observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true });
+      },
+      before,
+    );
     await chat.getByRole('textbox', { name: 'Message', exact: true }).fill('Explain in detail, step by step, how a hash map handles collisions.');
     await chat.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
     const reply = replies.nth(before);
@@ -143,8 +168,9 @@ describe('Endless in VS Code (browser)', () => {
     // token already in flight).
     await reply.getByText('Stopped.').waitFor({ timeout: 120_000 });
     const stoppedAt = await frame.evaluate(() => globalThis.endlessStoppedAt);
-    const after = await settled(async () => (await reply.textContent()) ?? '', 2000, 10_000);
-    assert.ok(after.length - 'Stopped.'.length - stoppedAt < 40, `the reply stopped growing (${stoppedAt} -> ${after.length} chars)`);
+    assert.ok(stoppedAt > 0, 'the reply had started to stream when Stop was clicked');
+    const after = await settled(() => writtenIn(reply), 2000, 10_000);
+    assert.ok(after.length - stoppedAt < 40, `the reply stopped growing (${stoppedAt} -> ${after.length} chars)`);
     assert.ok(await chat.getByRole('button', { name: 'Send' }).isEnabled(), 'Send is available again');
     await screenshot(page, '04-chat-stopped');
   });

@@ -2,16 +2,19 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { endlessApi, openWorkspaceFile } from './endless';
 
-/** Opens a workspace file, starts a new line after `anchor` and asks for a completion there. */
-async function completeAfter(file: string, anchor: string, indent: string): Promise<string | undefined> {
+/**
+ * Opens a workspace file, starts a new line after `anchor` with `typed` on it (a statement
+ * begun, so that something must follow) and asks for a completion at its end.
+ */
+async function completeAfter(file: string, anchor: string, typed: string): Promise<string | undefined> {
   const api = await endlessApi();
   const document = await openWorkspaceFile(file);
   const offset = document.getText().indexOf(anchor);
   assert.ok(offset >= 0, `${anchor} is in ${file}`);
   const editor = vscode.window.activeTextEditor!;
   const end = document.positionAt(offset + anchor.length);
-  await editor.edit((edit) => edit.insert(end, `\n${indent}`));
-  const position = new vscode.Position(end.line + 1, indent.length);
+  await editor.edit((edit) => edit.insert(end, `\n${typed}`));
+  const position = new vscode.Position(end.line + 1, typed.length);
   editor.selection = new vscode.Selection(position, position);
   try {
     return await api.provideCompletion(document, position);
@@ -23,13 +26,13 @@ async function completeAfter(file: string, anchor: string, indent: string): Prom
 
 describe('inline completions', () => {
   it('completes a TypeScript document with text from the model', async () => {
-    const text = await completeAfter('src/shapes.ts', 'const dy = a.y - b.y;', '  ');
+    const text = await completeAfter('src/shapes.ts', 'const dy = a.y - b.y;', '  return ');
     assert.equal(typeof text, 'string', 'the provider returned an item');
     assert.ok(text!.trim().length > 0, `the item has visible text: ${JSON.stringify(text)}`);
   });
 
   it('completes a Python document with text from the model', async () => {
-    const text = await completeAfter('src/stats.py', 'm = mean(values)', '    ');
+    const text = await completeAfter('src/stats.py', 'm = mean(values)', '    return ');
     assert.equal(typeof text, 'string', 'the provider returned an item');
     assert.ok(text!.trim().length > 0, `the item has visible text: ${JSON.stringify(text)}`);
   });
