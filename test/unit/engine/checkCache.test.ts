@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Decoder } from '../../../src/engine/decoder';
-import { checkCache } from '../../../src/engine/evaluate';
+import { cacheCheckPassed, checkCache } from '../../../src/engine/evaluate';
 import { loadModelDir } from '../../../src/engine/modelDir';
 import { TextTokenizer } from '../../../src/engine/tokenizer';
 import { DEFAULT_MODEL, fixtureModels, hasDefaultModel, ROOT, sampleText, tempDir } from './helpers';
@@ -36,10 +36,11 @@ for (const dir of fixtureModels()) {
 }
 
 test('check-cache on the bundled model', { skip: hasDefaultModel() ? false : `no bundled model at ${DEFAULT_MODEL}` }, async () => {
-  const report = await check(DEFAULT_MODEL, 4, 508, 4000);
+  const report = await check(DEFAULT_MODEL, 4, 252, 2400);
   assert.ok(report.maxLayer0KvDiff <= 1e-3, `layer-0 K/V differ by ${report.maxLayer0KvDiff}`);
-  assert.ok(report.windowShiftLogitsDiff === null || report.windowShiftLogitsDiff <= 1e-3, `window shift diff ${report.windowShiftLogitsDiff}`);
-  console.log(`bundled model: layer-0 K/V diff ${report.maxLayer0KvDiff}, window shift diff ${report.windowShiftLogitsDiff}, logits diff ${report.maxLogitsDiff}`);
+  // The bundled graph computes in int8 (MatMulNBits): every layer must stay within its own noise.
+  assert.ok(report.windowShiftLogitsDiff !== null && report.windowShiftNoise !== null);
+  assert.ok(cacheCheckPassed(report), `window shift diff ${report.windowShiftLogitsDiff} vs noise ${report.windowShiftNoise}`);
 });
 
 test('endless check-cache prints the differences as JSON; an empty text is refused', () => {
