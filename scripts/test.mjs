@@ -8,8 +8,8 @@ import { setup } from './setup/index.mjs';
 import { ROOT } from './setup/paths.mjs';
 import { buildExtension, packageExtension } from './vscode/extension.mjs';
 import { findFiles, runNodeTests } from './test/nodeTest.mjs';
-import { runExtensionHostTests } from '../test/exthost/run.mjs';
-import { runBrowserTests } from '../test/e2e/run.mjs';
+// Only Node built-ins are imported up front: on a fresh clone the npm packages the suite
+// runners use (esbuild, playwright-core) are installed by set-up first.
 
 const onlyFlag = process.argv.indexOf('--only');
 const only = onlyFlag > 0 ? process.argv[onlyFlag + 1].split(',') : undefined;
@@ -67,9 +67,17 @@ if (wanted('unit')) {
     }),
   );
 }
-if (wanted('exthost')) await suite('extension host', () => runExtensionHostTests());
+if (wanted('exthost')) {
+  await suite('extension host', async () => {
+    const { runExtensionHostTests } = await import('../test/exthost/run.mjs');
+    return runExtensionHostTests();
+  });
+}
 if (wanted('e2e')) {
   const vsix = await step('package', () => packageExtension());
-  await suite('browser e2e', () => runBrowserTests(vsix));
+  await suite('browser e2e', async () => {
+    const { runBrowserTests } = await import('../test/e2e/run.mjs');
+    return runBrowserTests(vsix);
+  });
 }
 summary();

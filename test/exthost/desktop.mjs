@@ -2,16 +2,17 @@
 // @vscode/test-electron (needs internet access to update.code.visualstudio.com; CI runs the
 // suites in code-server instead, through run.mjs).
 import path from 'node:path';
-import { runTests } from '@vscode/test-electron';
 import { setup } from '../../scripts/setup/index.mjs';
 import { ROOT } from '../../scripts/setup/paths.mjs';
 import { buildExtension } from '../../scripts/vscode/extension.mjs';
-import { buildExtensionHostTests } from '../../scripts/vscode/buildTests.mjs';
 import { prepareProfile } from '../../scripts/vscode/profile.mjs';
 import { testModelDirectory } from '../../scripts/vscode/model.mjs';
-import { EXTHOST_SETTINGS } from './run.mjs';
 
+// Set-up first: what follows needs the npm packages.
 await setup({ only: ['npm'] });
+const { runTests } = await import('@vscode/test-electron');
+const { buildExtensionHostTests } = await import('../../scripts/vscode/buildTests.mjs');
+const { EXTHOST_SETTINGS } = await import('./run.mjs');
 await buildExtension();
 const testsDir = await buildExtensionHostTests();
 const dirs = prepareProfile('desktop', { ...EXTHOST_SETTINGS, 'endless.modelDirectory': testModelDirectory() }, { fresh: true });

@@ -79,9 +79,11 @@ export async function runExtensionHostTests() {
     log: (line) => serverLines.push(line),
   });
   const stopFollowing = follow(logFile);
-  const browser = await launchBrowser();
+  const workbenchLines = [];
+  let browser;
   let exitCode;
   try {
+    browser = await launchBrowser();
     const page = await browser.newPage();
     const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
     let reportExit;
@@ -89,9 +91,10 @@ export async function runExtensionHostTests() {
       reportExit = resolve;
     });
     await page.exposeFunction('codeAutomationExit', (code) => reportExit(code));
+    // The workbench's own console (extension-host output included) goes to a file: it is
+    // noisy (offline gallery lookups fail), and the suite's results are in its own log.
     await page.exposeFunction('codeAutomationLog', (type, args) => {
-      // The workbench forwards extension-host console output here; the suite log has it already.
-      if (type === 'error') console.error(`[exthost:${type}]`, ...(Array.isArray(args) ? args : [args]));
+      workbenchLines.push(`[${type}] ${(Array.isArray(args) ? args : [args]).join(' ')}`);
     });
     const payload = [
       ['extensionDevelopmentPath', remote(ROOT)],
@@ -107,15 +110,16 @@ export async function runExtensionHostTests() {
     clearTimeout(timer);
     if (exitCode === 'timeout') console.error(`[exthost] no result after ${TIMEOUT_MS / 60_000} minutes`);
   } finally {
-    await browser.close();
+    await browser?.close();
     await server.stop();
     removeProfile(dirs);
     stopFollowing();
     writeFileSync(serverLog, serverLines.join('\n') + '\n');
+    writeFileSync(path.join(RESULTS_DIR, 'workbench.log'), workbenchLines.join('\n') + '\n');
   }
   const seconds = (Date.now() - started) / 1000;
   if (!existsSync(resultsFile)) {
-    console.error(`[exthost] the suites reported no results (exit ${exitCode}); code-server's log: ${serverLog}`);
+    console.error(`[exthost] the suites reported no results (exit ${exitCode}); logs: ${RESULTS_DIR}`);
     console.error(serverLines.slice(-30).join('\n'));
     return { name: 'extension host', passed: 0, failed: 1, seconds };
   }
