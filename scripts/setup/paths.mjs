@@ -22,10 +22,19 @@ export const CODE_SERVER_ENTRY = path.join(CODE_SERVER_PKG, 'out', 'node', 'entr
 export const DEBIAN_PACKAGES = ['chromium', 'build-essential', 'pkg-config', 'libkrb5-dev'];
 export const CHROMIUM = '/usr/bin/chromium';
 
+// `npm run` hands its script npm's whole configuration as npm_* variables, including ones that
+// describe the Node running npm (npm_config_user_agent: code-server's postinstall reads the
+// Node version from it) and the project it runs in (prefix, package). A nested npm for
+// code-server must not inherit those; only settings a user gives npm through the environment
+// (cache, registry, proxies, certificates) are passed on.
+const KEPT_NPM_SETTINGS = /^npm_config_(cache|registry|userconfig|globalconfig|cafile|proxy|https_proxy|noproxy|strict_ssl)$/i;
+const fromOuterNpm = (name) => (/^npm_/i.test(name) && !KEPT_NPM_SETTINGS.test(name)) || name === 'NODE' || name === 'INIT_CWD';
+
 /** Environment in which Node 24 is first on PATH and node-gyp finds its headers locally. */
 export function node24Env(base = process.env) {
+  const env = Object.fromEntries(Object.entries(base).filter(([name]) => !fromOuterNpm(name)));
   return {
-    ...base,
+    ...env,
     PATH: `${path.dirname(NODE_BIN)}${path.delimiter}${base.PATH ?? ''}`,
     npm_config_nodedir: NODE_DIR,
   };
