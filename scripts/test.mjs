@@ -48,6 +48,7 @@ function summary() {
     const counts = r.step ? (r.failed ? 'FAILED' : '') : `${r.passed} passed, ${r.failed} failed`;
     console.log(`${r.name.padEnd(16)} ${counts.padEnd(22)} ${r.seconds.toFixed(1).padStart(7)} s`);
   }
+  if (results.some((r) => r.name === 'browser e2e')) console.log(`screenshots: ${path.join(ROOT, 'test-results', 'screenshots')}`);
   const passed = results.reduce((n, r) => n + (r.passed ?? 0), 0);
   const failed = results.reduce((n, r) => n + (r.failed ?? 0), 0);
   console.log(`${passed} passed, ${failed} failed`);

@@ -51,18 +51,28 @@ async function recordReplyLengths(chat) {
   await frame.evaluate(() => {
     const written = globalThis.endlessWritten;
     const seen = new Set();
+    const used = new Set();
     globalThis.endlessReplyLengths = seen;
+    globalThis.endlessChatUsed = used;
     new MutationObserver(() => {
       const replies = document.querySelectorAll('[data-role="assistant"]');
       const text = written(replies[replies.length - 1]);
       if (text) seen.add(text.length);
-    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+      const bar = document.querySelector('[data-stream="chat"]');
+      if (bar) used.add(Number(bar.getAttribute('data-used')));
+    }).observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true });
   });
 }
 
 async function replyLengths(chat) {
   const frame = await (await chat.locator('body').elementHandle()).ownerFrame();
   return frame.evaluate(() => [...(globalThis.endlessReplyLengths ?? [])]);
+}
+
+/** Every value the chat cache bar's data-used took since recordReplyLengths. */
+async function chatBarValues(chat) {
+  const frame = await (await chat.locator('body').elementHandle()).ownerFrame();
+  return frame.evaluate(() => [...(globalThis.endlessChatUsed ?? [])]);
 }
 
 /** Waits until `text()` has not changed for `quietMs` (a finished or stopped reply). */
@@ -134,6 +144,9 @@ describe('Endless in VS Code (browser)', () => {
     const usedAfter = Number(await bar.getAttribute('data-used'));
     const capacity = Number(await bar.getAttribute('data-capacity'));
     assert.ok(usedAfter > usedBefore, `the chat cache bar grew (${usedBefore} -> ${usedAfter})`);
+    // It grew live, while the reply streamed, not only once at the end.
+    const between = (await chatBarValues(chat)).filter((v) => v > usedBefore && v < usedAfter);
+    assert.ok(between.length > 0, `the bar moved through values between ${usedBefore} and ${usedAfter}`);
     assert.ok(usedAfter <= capacity && capacity > 0, `used ${usedAfter} fits capacity ${capacity}`);
     await screenshot(page, '03-chat-reply');
   });
