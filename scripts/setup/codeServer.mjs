@@ -3,7 +3,8 @@
 // skip install scripts it has not been told to allow, so every native module is loaded once
 // to prove it built, and the install scripts are run explicitly when one did not.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import {
   CODE_SERVER_ENTRY,
@@ -16,6 +17,7 @@ import {
 import { mustRun } from './exec.mjs';
 
 const MARKER = path.join(CODE_SERVER_PREFIX, '.verified');
+const LOCK_DIR = fileURLToPath(new URL('./code-server/', import.meta.url));
 
 // The native modules code-server needs on Linux, and the folder each is required from.
 const NATIVE_MODULES = [
@@ -57,13 +59,10 @@ export async function ensureCodeServer() {
   const env = node24Env();
   mkdirSync(CODE_SERVER_PREFIX, { recursive: true });
   if (installedVersion() !== CODE_SERVER_VERSION) {
-    // A folder of its own with its own package.json, so the project's lockfile stays untouched
-    // and npm runs code-server's install script as the top-level package it asked for.
-    writeFileSync(
-      path.join(CODE_SERVER_PREFIX, 'package.json'),
-      JSON.stringify({ private: true, dependencies: { 'code-server': CODE_SERVER_VERSION } }, null, 2) + '\n',
-    );
-    await mustRun('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts', `code-server@${CODE_SERVER_VERSION}`, '--save-exact'], {
+    // A folder of its own, installed from the lockfile kept beside this script, so that
+    // code-server's whole dependency tree is pinned and the project's lockfile stays untouched.
+    for (const file of ['package.json', 'package-lock.json']) copyFileSync(path.join(LOCK_DIR, file), path.join(CODE_SERVER_PREFIX, file));
+    await mustRun('npm', ['ci', '--no-audit', '--no-fund', '--foreground-scripts'], {
       cwd: CODE_SERVER_PREFIX,
       env,
       label: 'code-server',
