@@ -64,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): EndlessApi {
       settings = loadSettings(log);
       completions.cache.clear();
       const config = engineConfig(settings, context.extensionPath);
-      if (!sameEngineConfig(config, engine.engineConfig)) engine.reconfigure(config);
+      if (!sameEngineConfig(config, engine.engineConfig)) void engine.reconfigure(config);
     }),
   );
 

@@ -20,6 +20,8 @@ export class ChatSession {
   readonly onEvent = new Listeners<ChatEvent>();
   private messages: StoredMessage[];
   private running: Generation | undefined;
+  /** Set by a Stop from the panel: the reply is cut to what the user had seen. */
+  private keepChars: number | undefined;
 
   constructor(
     private readonly engine: EngineClient,
@@ -70,6 +72,7 @@ export class ChatSession {
     });
     // Busy before anyone hears of the new message, so views show it as being written.
     this.running = generation;
+    this.keepChars = undefined;
     this.messages.push(user, reply);
     // The user's message is saved now; the reply once it is complete.
     void this.store.save(this.messages.filter((message) => message !== reply));
@@ -79,6 +82,9 @@ export class ChatSession {
       (done) => {
         // What streamed is what the user saw; the final text only matters if nothing streamed.
         if (reply.text.length === 0) reply.text = done.text;
+        if (done.reason === 'cancelled' && this.keepChars !== undefined && this.running === generation) {
+          reply.text = reply.text.slice(0, this.keepChars);
+        }
         reply.content = reply.text;
         reply.finish = done.reason;
         return reply.text;
@@ -105,9 +111,15 @@ export class ChatSession {
     return { accepted: true, reply: settled };
   }
 
-  /** Ends the reply being written at once; what was written so far is kept. */
-  stop(): void {
-    this.running?.cancel();
+  /**
+   * Ends the reply being written at once; what was written so far is kept. `shownChars` (from
+   * the panel) cuts the reply to what the user had seen: tokens still in transit when Stop was
+   * clicked would otherwise keep the reply growing after it.
+   */
+  stop(shownChars?: number): void {
+    if (!this.running) return;
+    this.keepChars = shownChars;
+    this.running.cancel();
   }
 
   /** Forgets the transcript and starts the chat stream cold. */

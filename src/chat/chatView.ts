@@ -102,7 +102,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
         return;
       }
       case 'stop':
-        this.session.stop();
+        this.session.stop(message.shownChars);
         return;
       case 'newSession':
         this.attachments = [];

@@ -76,6 +76,7 @@ export class EngineClient {
   private restartTimer: NodeJS.Timeout | undefined;
   private latestFeed: number | undefined;
   private disposed = false;
+  private reconfigurations = 0;
 
   constructor(
     private readonly workerPath: string,
@@ -158,32 +159,40 @@ export class EngineClient {
   }
 
   /** Restarts the worker with a new configuration (a new model, cache size, …). */
-  reconfigure(config: EngineConfig): void {
+  async reconfigure(config: EngineConfig): Promise<void> {
     this.config = config;
-    this.stopWorker('The engine is restarting with new settings.');
+    const turn = ++this.reconfigurations;
+    this.setState({ kind: 'starting' });
+    await this.stopWorker('The engine is restarting with new settings.');
+    // A newer configuration arrived while this one waited: that call starts the worker.
+    if (this.disposed || turn !== this.reconfigurations) return;
     this.consecutiveCrashes = 0;
     this.start();
   }
 
-  /** Terminates the worker the way a crash would, so recovery can be tested for real. */
+  /**
+   * Kills the worker the way a crash does, so recovery can be tested for real. What is in
+   * flight is cancelled first and the worker is killed once idle: killing it inside a native
+   * onnxruntime call aborts the whole process (the binding cannot return into a stopped
+   * thread), which no test should risk in the user's extension host.
+   */
   crashForTesting(): void {
-    void this.worker?.terminate();
+    const worker = this.worker;
+    if (!worker) return;
+    for (const id of this.pending.keys()) this.post({ type: 'cancel', target: id });
+    void this.whenReady()
+      .catch(() => undefined)
+      .then(() => this.whenIdle(3000))
+      .then(() => {
+        if (this.worker === worker) void worker.terminate();
+      });
   }
 
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     clearTimeout(this.restartTimer);
-    const worker = this.worker;
-    if (worker && this.currentState.kind === 'ready') {
-      // Let the engine release its sessions; terminate regardless after a short grace period.
-      worker.postMessage({ type: 'shutdown', id: this.nextId++ } satisfies HostToWorker);
-      await Promise.race([
-        new Promise((resolve) => worker.once('exit', resolve)),
-        new Promise((resolve) => setTimeout(resolve, 1000)),
-      ]);
-    }
-    this.stopWorker('The engine was shut down.');
+    await this.stopWorker('The engine was shut down.');
     this.setState({ kind: 'stopped' });
     this.onState.clear();
     this.onStats.clear();
@@ -195,13 +204,15 @@ export class EngineClient {
     let settleEarly: ((finished: Finished) => void) | undefined;
     const done = new Promise<Finished>((resolve, reject) => {
       settleEarly = resolve;
-      this.whenReady().then(
-        () => {
+      const send = (): void => {
+        this.whenReady().then(() => {
           if (cancelled) return resolve({ reason: 'cancelled', text: '' });
+          // The worker is being replaced (new settings): wait for the new one.
+          if (!this.worker) return send();
           id = this.post(body, { onToken, resolve, reject });
-        },
-        reject,
-      );
+        }, reject);
+      };
+      send();
     });
     return {
       done,
@@ -314,13 +325,33 @@ export class EngineClient {
     }, delayMs);
   }
 
-  private stopWorker(reason: string): void {
+  /**
+   * Stops the worker and waits for it to exit. It is asked to shut down (the engine releases
+   * its sessions between steps) rather than terminated: terminating a worker inside a native
+   * onnxruntime call aborts the whole process. Terminated only if it does not exit in time.
+   */
+  private async stopWorker(reason: string, graceMs = 5000): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
     clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
     this.failAll(new Error(reason));
-    if (worker) void worker.terminate();
+    if (!worker) return;
+    const exited = new Promise<boolean>((resolve) => worker.once('exit', () => resolve(true)));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), graceMs);
+    });
+    worker.postMessage({ type: 'shutdown', id: this.nextId++ } satisfies HostToWorker);
+    const clean = await Promise.race([exited, late]);
+    clearTimeout(timer);
+    if (!clean) await worker.terminate();
+  }
+
+  /** Resolves once no request is open (or after `timeoutMs`). */
+  private async whenIdle(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.pending.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
   private failAll(error: Error): void {

@@ -72,11 +72,17 @@ input.addEventListener('keydown', (event) => {
   } else if (event.key === 'Escape' && streaming) {
     // Escape in the input stops a reply, so the keyboard never has to leave the input.
     event.preventDefault();
-    post({ type: 'stop' });
+    stopReply();
   }
 });
+
+/** Stops the reply where the user sees it now; the host drops whatever is still in transit. */
+function stopReply(): void {
+  const shownChars = messages.freeze();
+  post(shownChars === undefined ? { type: 'stop' } : { type: 'stop', shownChars });
+}
 send.addEventListener('click', submit);
-stop.addEventListener('click', () => post({ type: 'stop' }));
+stop.addEventListener('click', stopReply);
 newSession.addEventListener('click', () => post({ type: 'newSession' }));
 attachSelection.addEventListener('click', () => post({ type: 'attach', what: 'selection' }));
 attachFile.addEventListener('click', () => post({ type: 'attach', what: 'file' }));

@@ -41,6 +41,22 @@ export class MessageList {
     if (follow) this.scrollToBottom();
   }
 
+  /**
+   * Stops showing the reply being written (Stop was clicked): it is drawn as it is now and
+   * later tokens are ignored. Returns how many characters of it were shown.
+   */
+  freeze(): number | undefined {
+    const last = this.messages[this.messages.length - 1];
+    if (!this.streaming || !last || last.role !== 'assistant') return undefined;
+    this.streaming = false;
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    const fresh = this.messageElement(last, false);
+    this.lastElement?.replaceWith(fresh);
+    this.lastElement = fresh;
+    return last.text.length;
+  }
+
   appendToken(text: string): void {
     const last = this.messages[this.messages.length - 1];
     if (!this.streaming || !last || last.role !== 'assistant') return;

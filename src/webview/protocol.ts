@@ -58,7 +58,11 @@ export type WebviewToHost =
   /** The page has loaded and wants the current state. */
   | { type: 'ready' }
   | { type: 'send'; text: string }
-  | { type: 'stop' }
+  /**
+   * Stop the reply. `shownChars`: how much of it the panel had shown when the user clicked;
+   * text still in transit is dropped, so the reply ends where the user stopped it.
+   */
+  | { type: 'stop'; shownChars?: number }
   | { type: 'newSession' }
   | { type: 'attach'; what: AttachKind }
   | { type: 'removeAttachment'; id: string }
@@ -92,9 +96,14 @@ export function parseWebviewToHost(value: unknown): Parsed<WebviewToHost> {
   if (!isRecord(value) || !isString(value.type)) return fail('a message must be an object with a string "type"');
   switch (value.type) {
     case 'ready':
-    case 'stop':
     case 'newSession':
       return { ok: true, message: { type: value.type } };
+    case 'stop': {
+      const shown = value.shownChars;
+      if (shown === undefined) return { ok: true, message: { type: 'stop' } };
+      if (!isNumber(shown) || !Number.isInteger(shown) || shown < 0) return fail('"stop" needs "shownChars" as a whole number ≥ 0');
+      return { ok: true, message: { type: 'stop', shownChars: shown } };
+    }
     case 'send':
       if (!isString(value.text)) return fail('"send" needs a string "text"');
       if (value.text.length > MAX_MESSAGE_CHARS) return fail(`"send" text is longer than ${MAX_MESSAGE_CHARS} characters`);

@@ -99,6 +99,21 @@ describe('chat session with the real worker', () => {
     assert.ok(pieces < 6, `${pieces} pieces after Stop`);
   });
 
+  it('cuts a stopped reply to what the panel had shown', async () => {
+    maxTokens = 500;
+    let shown = '';
+    let pieces = 0;
+    const result = session.send('keep going', [], (piece) => {
+      pieces++;
+      if (pieces <= 3) shown += piece;
+      if (pieces === 3) session.stop(shown.length);
+    });
+    const reply = await (result as { reply: Promise<string> }).reply;
+    assert.equal(reply, shown);
+    assert.equal(session.view().at(-1)!.text, shown);
+    assert.equal(session.transcript().at(-1)!.content, shown);
+  });
+
   it('folds attachments into what the model sees but shows their labels', async () => {
     maxTokens = 4;
     const result = session.send('what is this?', [{ id: 'x', label: 'a.py', languageId: 'python', text: 'print(1)' }]);
@@ -111,11 +126,13 @@ describe('chat session with the real worker', () => {
 
   it('takes a message back and hands its text back when the engine fails before replying', async () => {
     const before = session.view().length;
-    const result = session.send('this will fail');
-    engine.crashForTesting();
-    await assert.rejects((result as { reply: Promise<string> }).reply, /stopped unexpectedly/);
+    // A long message keeps the worker pre-filling while the settings change restarts the engine.
+    const result = session.send(`this will fail ${'word '.repeat(3000)}`);
+    await new Promise((r) => setTimeout(r, 0));
+    void engine.reconfigure(engine.engineConfig);
+    await assert.rejects((result as { reply: Promise<string> }).reply, /restarting with new settings/);
     assert.equal(session.view().length, before, 'the failed message left the transcript');
-    assert.ok(events.some((event) => event.type === 'sendFailed' && event.text === 'this will fail'));
+    assert.ok(events.some((event) => event.type === 'sendFailed' && event.text.startsWith('this will fail')));
     await engine.whenReady();
   });
 

@@ -93,18 +93,43 @@ describe('engine client with the real worker', () => {
     assert.ok(['eos', 'length'].includes(b.reason), `second finished by ${b.reason}`);
   });
 
-  it('restarts a crashed worker, fails what was in flight, and replays init', async () => {
+  it('restarts a crashed worker and replays init; what was in flight ends first', async () => {
     const restarted = nextState(client, 'restarting');
     const generation = client.chat([{ role: 'user', content: 'again' }], options(400));
     await new Promise((r) => setTimeout(r, 20));
     client.crashForTesting();
-    await assert.rejects(generation.done, /stopped unexpectedly/);
+    assert.equal((await generation.done).reason, 'cancelled');
+    const waiting = client.chat([{ role: 'user', content: 'during the restart' }], options(4));
     await restarted;
+    assert.ok(['eos', 'length'].includes((await waiting.done).reason), 'a request made during the restart is answered by the new worker');
     const model = await client.whenReady();
     assert.equal(model.dir, MODEL);
     assert.equal(client.restartCount, 1);
     const done = await client.chat([{ role: 'user', content: 'after' }], options(4)).done;
     assert.ok(done.text.length >= 0 && ['eos', 'length'].includes(done.reason));
+  });
+});
+
+describe('engine client reconfigured', () => {
+  it('fails what was in flight, then serves the new configuration', async () => {
+    const client = new EngineClient(WORKER, config);
+    client.start();
+    try {
+      await client.whenReady();
+      const generation = client.chat([{ role: 'user', content: 'long' }], options(400));
+      await new Promise((r) => setTimeout(r, 20));
+      const restarted = client.reconfigure({ ...config, window: 80 });
+      await assert.rejects(generation.done, /restarting with new settings/);
+      await restarted;
+      await client.whenReady();
+      await client.chat([{ role: 'user', content: 'hi' }], options(2)).done;
+      const deadline = Date.now() + 3000;
+      while (client.stats?.streams.chat.windowCapacity !== 80 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(client.stats?.streams.chat.windowCapacity, 80);
+      assert.equal(client.restartCount, 0, 'a reconfiguration is not a crash');
+    } finally {
+      await client.dispose();
+    }
   });
 });
 

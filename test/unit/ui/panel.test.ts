@@ -110,7 +110,9 @@ describe('chat panel page', () => {
     assert.equal(reply.getAttribute('aria-busy'), 'true');
     assert.match(reply.textContent!, /Hello/);
     key(panel, { key: 'Escape' });
-    assert.deepEqual(panel.sent.at(-1), { type: 'stop' });
+    assert.deepEqual(panel.sent.at(-1), { type: 'stop', shownChars: 5 }, 'Stop says how much of the reply was shown');
+    await panel.receive({ type: 'token', text: ' world, in transit' });
+    assert.doesNotMatch(panel.window.document.querySelector('[data-role="assistant"]')!.textContent!, /world/, 'tokens after Stop are not shown');
     await panel.receive({ type: 'transcript', streaming: false, messages: [{ role: 'user', text: 'q', attachments: [] }, { role: 'assistant', text: 'Hello', attachments: [], finish: 'cancelled' }] });
     assert.equal(panel.window.document.querySelector('[aria-busy="true"]'), null);
     assert.equal(panel.button('Stop').disabled, true);

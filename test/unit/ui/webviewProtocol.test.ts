@@ -16,6 +16,7 @@ describe('messages from the webview', () => {
       { type: 'ready' },
       { type: 'send', text: 'hello' },
       { type: 'stop' },
+      { type: 'stop', shownChars: 12 },
       { type: 'newSession' },
       { type: 'attach', what: 'selection' },
       { type: 'attach', what: 'file' },
@@ -39,6 +40,7 @@ describe('messages from the webview', () => {
       [{ type: 'codeAction', action: 'run', code: '', language: '' }, /"copy", "insert" or "newFile"/],
       [{ type: 'codeAction', action: 'copy', code: 1, language: '' }, /string "code" and "language"/],
       [{ type: 'eval', code: 'x' }, /unknown message type "eval"/],
+      [{ type: 'stop', shownChars: -1 }, /whole number/],
       [{ type: 'send', text: 'x'.repeat(MAX_MESSAGE_CHARS + 1) }, /longer than/],
     ];
     for (const [message, reason] of bad) {
