@@ -87,10 +87,10 @@ export class Decoder {
 
   /**
    * With two sessions, times single-token steps over a cache of `past` tokens on both and keeps
-   * the faster one for decode too (dropping the other). Whether a second thread helps decode
+   * the prefill session for decode too (dropping the other) when it is clearly faster. Whether a second thread helps decode
    * depends on the model: it pays off when matmuls dominate, not when per-operator overhead does.
    */
-  async tuneDecode(past = 256, steps = 6): Promise<void> {
+  async tuneDecode(past = 256, steps = 8): Promise<void> {
     if (this.prefillSession === this.session) return;
     const floats = past * this.rowFloats;
     const cache: PastKv = {
@@ -117,7 +117,8 @@ export class Decoder {
       own.push(await time(this.session));
       other.push(await time(this.prefillSession));
     }
-    if (median(other) < median(own)) {
+    // A second thread competes with the editor for the same cores: take it only for a clear win.
+    if (median(other) < 0.8 * median(own)) {
       await this.session.release();
       this.session = this.prefillSession;
       this.decodeThreads = this.prefillThreads;

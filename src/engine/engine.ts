@@ -33,8 +33,8 @@ export interface EngineSetup extends EngineConfig {
 
 /**
  * Opens the model's session(s). An explicit thread count is used as given. With 0 the engine
- * chooses: prefill on two threads (it pays off on every model measured here), and decode on
- * whichever of one or two threads runs a step faster on this machine for this model.
+ * chooses: prefill on two threads, and decode on one unless two run a step clearly faster on
+ * this machine for this model.
  */
 export async function loadDecoder(model: ModelDir, threads: number): Promise<Decoder> {
   if (threads > 0) return Decoder.load(model.onnxPath, model.arch, { threads });
