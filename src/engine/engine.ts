@@ -103,7 +103,12 @@ export class Engine {
   }
 
   /** Chat: aligns the chat stream with the transcript, pre-fills what it lacks, generates the reply. */
-  async *chat(messages: readonly ChatMessage[], options: GenerateOptions, progress: JobProgress, onText: (t: string) => void) {
+  async *chat(
+    messages: readonly ChatMessage[],
+    options: GenerateOptions,
+    progress: JobProgress,
+    onText: (t: string) => void,
+  ): AsyncGenerator<void, FinishReason, void> {
     const t0 = performance.now();
     if (messages.length === 0) throw new EngineInputError('a chat request needs at least one message');
     const stream = this.streams.chat;
@@ -129,7 +134,12 @@ export class Engine {
   }
 
   /** Completion at the cursor: FIM (suffix first) or plain prefix, then generation. */
-  async *complete(context: EditorContext, options: GenerateOptions, progress: JobProgress, onText: (t: string) => void) {
+  async *complete(
+    context: EditorContext,
+    options: GenerateOptions,
+    progress: JobProgress,
+    onText: (t: string) => void,
+  ): AsyncGenerator<void, FinishReason, void> {
     const t0 = performance.now();
     if (!(yield* this.fillEditor(context, progress, deadline(options, t0)))) return 'time';
     const s = this.tokenizer.special;
