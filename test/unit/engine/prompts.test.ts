@@ -123,3 +123,11 @@ test('a model without FIM tokens gets plain prefix completion', () => {
   const target = editor.target({ chunks: [], path: 'b.py', languageId: 'python', prefix: 'def f(', suffix: ')' }, 0, 4, 0);
   assert.equal(plain.decode(target.tokens, true), '<|bos|><|file_sep|>b.py\ndef f(');
 });
+
+test('without a chat_template the chat stream is ChatML; a broken template is named', () => {
+  const messages = [{ role: 'user' as const, content: 'hi' }];
+  const withTemplate = new ChatPrompt(tokenizer, model.tokenizerConfig).build('sys', messages);
+  const { chat_template: _dropped, ...noTemplate } = model.tokenizerConfig;
+  assert.deepEqual(new ChatPrompt(tokenizer, noTemplate).build('sys', messages), withTemplate);
+  assert.throws(() => new ChatPrompt(tokenizer, { chat_template: '{% for m in messages %}' }).build('', messages), /chat_template/);
+});
