@@ -33,9 +33,12 @@ export class Dispatcher {
 
   private route(message: HostToWorker): void {
     switch (message.type) {
-      case 'init':
-        this.loading = this.init(message.id, message);
+      case 'init': {
+        // Inits run one after another, so a second one never races the first one's load.
+        const previous = this.loading ?? Promise.resolve();
+        this.loading = previous.then(() => this.init(message.id, message));
         return;
+      }
       case 'cancel':
         this.scheduler.cancel(message.target);
         this.done(message.id, 'stop', newProgress(), performance.now());
