@@ -102,6 +102,8 @@ export class MessageList {
   private decorateCodeBlocks(body: HTMLElement): void {
     for (const block of body.querySelectorAll<HTMLElement>('.code-block')) {
       const code = block.querySelector('code')?.textContent ?? '';
+      // A fence just opened (or cut by Stop) has nothing to act on yet.
+      if (code.trim().length === 0) continue;
       const language = block.dataset.lang ?? '';
       const button = (label: string, action: CodeAction, title: string) => {
         const element = h('button', { type: 'button', className: 'code-action', title, 'aria-label': `${title}` }, label);
