@@ -62,3 +62,26 @@ test('stop strings end the reply before the stop string', async () => {
   assert.equal(value, 'stop');
   assert.equal(q.text, full.slice(0, full.indexOf(cut)));
 });
+
+test('typing at the cursor after a feed pre-fills only a handful of tokens', async () => {
+  engine.reset();
+  const context = {
+    chunks: [{ path: 'u.ts', text: 'let two = 2;' }],
+    path: 'main.ts',
+    languageId: 'typescript',
+    prefix: 'const y = tw',
+    suffix: ';\n',
+  };
+  const fed = newProgress();
+  await drain(engine.feed(context, fed));
+  assert.equal(fed.prefilledTokens, fed.promptTokens);
+  const typed = newProgress();
+  await drain(engine.complete({ ...context, prefix: `${context.prefix}ice(2` }, greedy(3), typed, () => {}));
+  assert.ok(typed.prefilledTokens > 0 && typed.prefilledTokens <= 6, `pre-filled ${typed.prefilledTokens} of ${typed.promptTokens}`);
+  // A new context chunk goes in before the cursor block; the older chunk is not repeated.
+  const more = newProgress();
+  await drain(engine.feed({ ...context, chunks: [...context.chunks, { path: 'b.ts', text: 'let b = 1;' }] }, more));
+  const text = engine.tokenizer.decode(Array.from(engine.streams.editor.cache.tokens.subarray(0, engine.streams.editor.cache.length)), true);
+  assert.equal(text.split('u.ts').length - 1, 1);
+  assert.ok(text.indexOf('b.ts') < text.indexOf('main.ts'));
+});
