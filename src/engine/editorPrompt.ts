@@ -24,6 +24,8 @@ interface Placed {
 
 export class EditorPrompt {
   private placed: Placed[] = [];
+  /** Keys of chunks streamed since the stream started, oldest first. */
+  private readonly streamed = new Set<string>();
   /** Logical index where the last committed cursor block began. */
   private tailStart = -1;
   private epoch = -1;
@@ -44,19 +46,23 @@ export class EditorPrompt {
   target(context: EditorContext, epoch: number, windowStart: number, length: number): EditorTarget {
     if (epoch !== this.epoch || length === 0) {
       this.placed = [];
+      this.streamed.clear();
       this.tailStart = -1;
       this.epoch = epoch;
     }
     const rewind = this.tailStart >= windowStart && this.tailStart <= length;
     const offset = length === 0 ? 0 : rewind ? this.tailStart : length;
-    // Chunks that left the window may come back: they are recent again.
-    this.placed = this.placed.filter((p) => p.end > windowStart && p.end <= offset);
+    // Spans after the new offset are about to be replaced.
+    this.placed = this.placed.filter((p) => p.end <= offset);
     const tokens: number[] = [];
     const sink = this.tokenizer.special.sink;
     if (offset === 0 && sink !== undefined) tokens.push(sink);
     const boundaries: number[] = [];
     const added: Placed[] = [];
-    const known = new Set(this.placed.map((p) => p.key));
+    // A chunk streams once: the host restates its recent chunks with every request, and
+    // streaming one again each time it left the window would churn the cache. An edited chunk
+    // is a new chunk.
+    const known = new Set([...this.placed.map((p) => p.key), ...this.streamed]);
     for (const chunk of context.chunks) {
       const key = chunkKey(chunk);
       if (known.has(key)) continue;
@@ -75,6 +81,13 @@ export class EditorPrompt {
   /** Records the chunks of a target once the stream holds them. */
   commit(target: EditorTarget): void {
     this.placed.push(...target.added);
+    for (const { key } of target.added) {
+      this.streamed.delete(key);
+      this.streamed.add(key);
+    }
+    while (this.streamed.size > STREAMED_MEMORY) this.streamed.delete(this.streamed.values().next().value as string);
+    // Spans are only needed while they can still be rewound to.
+    if (this.placed.length > STREAMED_MEMORY) this.placed.splice(0, this.placed.length - STREAMED_MEMORY);
     this.tailStart = target.cursorStart;
   }
 
@@ -93,6 +106,9 @@ export class EditorPrompt {
     return [...header, s.fimSuffix, ...this.tokenizer.encodeText(context.suffix), s.fimPrefix, ...prefix, s.fimMiddle];
   }
 }
+
+/** How many streamed chunks are remembered (and so not streamed again). */
+const STREAMED_MEMORY = 256;
 
 function chunkKey(chunk: ContextChunk): string {
   return `${chunk.path}\u0000${chunk.text}`;

@@ -273,7 +273,7 @@ export class Stream {
     }
     // Start the window at a message boundary when one is close after the cut.
     let first = start + headLeft + (body - room);
-    const snap = boundaries.find((b) => b >= first && b - first < room / 2);
+    const snap = boundaries.find((b) => b >= first && b - first < room / 8);
     if (snap !== undefined) first = snap;
     this.windowStart = first;
     this.boundaries = this.boundaries.filter((b) => b >= first);

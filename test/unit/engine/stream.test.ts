@@ -96,10 +96,13 @@ for (const dir of fixtureModels()) {
 
     test('a window that starts afresh starts at a message boundary when one is near', async () => {
       const stream = open();
-      const feed = stream.plan(ids.slice(0, 400), 0, 0, true, [0, 150, 340, 345])!;
-      // The plain cut would be at 400 - 72 = 328; the next boundary, 340, is near enough.
-      assert.deepEqual(feed, [...ids.slice(0, 4), ...ids.slice(340, 400)]);
-      assert.equal(stream.windowStartIndex, 340);
+      const feed = stream.plan(ids.slice(0, 400), 0, 0, true, [0, 150, 335, 345])!;
+      // The plain cut would be at 400 - 72 = 328; the next boundary, 335, is near enough.
+      assert.deepEqual(feed, [...ids.slice(0, 4), ...ids.slice(335, 400)]);
+      assert.equal(stream.windowStartIndex, 335);
+      // A boundary far after the cut would throw away too much context: the plain cut stays.
+      const other = open();
+      assert.deepEqual(other.plan(ids.slice(0, 400), 0, 0, true, [0, 360])!, [...ids.slice(0, 4), ...ids.slice(328, 400)]);
     });
 
     test('pinned tokens stay after the sinks through evictions', async () => {
