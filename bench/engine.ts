@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { loadDecoder } from '../src/engine/engine';
+import { Engine, loadDecoder, newProgress } from '../src/engine/engine';
 import { checkCache } from '../src/engine/evaluate';
 import { loadModelDir, type ModelDir } from '../src/engine/modelDir';
 import { packageRoot } from '../src/engine/packageRoot';
@@ -124,6 +124,40 @@ async function benchModel(model: ModelDir, sinks: number, window: number, positi
 }
 
 /**
+ * Completion latency while typing: the editor stream is fed a context chunk and the current
+ * file around the cursor, then each keystroke asks for a completion (as the host does).
+ */
+async function typing(modelDir: string, sinks: number, window: number): Promise<string[]> {
+  const engine = await Engine.load({ modelDir, sinks, window, pinnedSystemPrompt: '', threads: 0 });
+  const file = readFileSync(join(ROOT, 'src/engine/stream.ts'), 'utf8');
+  const context = {
+    chunks: [{ path: 'src/engine/sinkCache.ts', text: readFileSync(join(ROOT, 'src/engine/sinkCache.ts'), 'utf8').slice(0, 1500) }],
+    path: 'src/engine/stream.ts',
+    languageId: 'typescript',
+    prefix: file.slice(0, 1200),
+    suffix: file.slice(1200, 1600),
+  };
+  const drain = async (steps: AsyncGenerator<void, unknown, void>) => {
+    while (!(await steps.next()).done);
+  };
+  const lines: string[] = [];
+  const fed = newProgress();
+  let t0 = performance.now();
+  await drain(engine.feed(context, fed));
+  lines.push(`feed: ${fed.prefilledTokens} tokens pre-filled in ${(performance.now() - t0).toFixed(0)} ms`);
+  const options = { maxTokens: 16, temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, stop: [], timeBudgetMs: 0 };
+  for (const typed of ['c', 'co', 'con', 'cons']) {
+    const p = newProgress();
+    t0 = performance.now();
+    await drain(engine.complete({ ...context, prefix: context.prefix + typed }, options, p, () => {}));
+    const first = p.firstTokenAt ? `${(p.firstTokenAt - t0).toFixed(0)} ms to the first token` : 'no token';
+    lines.push(`typed ${JSON.stringify(typed)}: ${p.prefilledTokens} of ${p.promptTokens} tokens pre-filled, ${first}, ${p.generatedTokens} tokens in ${(performance.now() - t0).toFixed(0)} ms`);
+  }
+  await engine.dispose();
+  return lines;
+}
+
+/**
  * RSS of a process running the real worker thread: before the model loads, and after both
  * streams have turned over their windows several times (chat turns and editor feeds).
  */
@@ -212,7 +246,13 @@ async function main(): Promise<void> {
       }
     }
   }
-  if (values.json) console.log(JSON.stringify({ results, memory }, null, 2));
+  const completions: Record<string, string[]> = {};
+  for (const dir of models) {
+    const model = loadModelDir(dir);
+    completions[model.name] = await typing(dir, sinks, Math.min(window, model.arch.maxPositionEmbeddings - sinks));
+    if (!values.json) console.log(`\n${model.name}, completions while typing:\n  ${completions[model.name].join('\n  ')}`);
+  }
+  if (values.json) console.log(JSON.stringify({ results, memory, completions }, null, 2));
 }
 
 main().catch((err: unknown) => {
