@@ -54,8 +54,8 @@ test('stop strings end the reply before the stop string', async () => {
   const p = newProgress();
   await drain(engine.chat([{ role: 'user', content: 'hi' }], greedy(30), p, () => {}));
   const full = p.text;
+  assert.ok(full.length >= 5, `the reply ${JSON.stringify(full)} is too short to cut`);
   const cut = full.slice(3, 5);
-  if (cut.length < 2) return; // the model ended at once; nothing to cut
   engine.reset();
   const q = newProgress();
   const { value } = await drain(engine.chat([{ role: 'user', content: 'hi' }], greedy(30, { stop: [cut] }), q, () => {}));
