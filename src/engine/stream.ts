@@ -188,7 +188,10 @@ export class Stream {
 
   private async forward(chunk: number[], onLogits?: LogitsSink): Promise<void> {
     const t0 = performance.now();
+    const epoch = this.epoch;
     const result = await this.decoder.run(chunk, this.cache.length, this.cache, onLogits !== undefined);
+    // A reset that landed while the pass ran: its K/V belong to a cache that no longer exists.
+    if (this.epoch !== epoch) return;
     this.cache.append(chunk, result.keys, result.values);
     const ms = performance.now() - t0;
     const vocab = this.decoder.vocabSize;
@@ -212,9 +215,11 @@ export class Stream {
       const t0 = performance.now();
       this.cache.truncate(0);
       this.windowStart += count;
+      const epoch = this.epoch;
       for (let i = 0; i < kept.length; i += this.prefillChunk) {
         const chunk = kept.slice(i, i + this.prefillChunk);
         const result = await this.decoder.run(chunk, this.cache.length, this.cache, false);
+        if (this.epoch !== epoch) return;
         this.cache.append(chunk, result.keys, result.values);
         yield;
       }

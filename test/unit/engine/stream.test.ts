@@ -105,6 +105,16 @@ for (const dir of fixtureModels()) {
       assert.deepEqual(other.plan(ids.slice(0, 400), 0, 0, true, [0, 360])!, [...ids.slice(0, 4), ...ids.slice(328, 400)]);
     });
 
+    test('a reset that lands during a forward pass leaves the cache empty', async () => {
+      const stream = open();
+      const steps = stream.feed(ids.slice(0, 64));
+      const pass = steps.next();
+      stream.reset();
+      await pass;
+      assert.equal(stream.cache.length, 0);
+      assert.equal(stream.lastLogits, null);
+    });
+
     test('pinned tokens stay after the sinks through evictions', async () => {
       const stream = open();
       const feed = stream.plan(ids.slice(0, 300), 0, 6, false)!;
