@@ -25,16 +25,17 @@ async function editorText(page) {
 /**
  * The panel's page, with a helper installed in it: `endlessWritten(article)` gives the text
  * the model wrote into a reply element (its message body, without the author label, the
- * "Thinking…" placeholder or the closing note).
+ * "Thinking…" placeholder, code-block toolbars or the closing note).
  */
 async function panelPage(chat) {
   const frame = await (await chat.locator('body').elementHandle()).ownerFrame();
   await frame.evaluate(() => {
     globalThis.endlessWritten = (article) => {
-      const body = article?.querySelector('.message-body');
+      const body = article?.querySelector('.message-body')?.cloneNode(true);
       if (!body) return '';
-      const thinking = body.querySelector('.thinking')?.textContent ?? '';
-      return (body.textContent ?? '').replace(thinking, '').trim();
+      // Labels the panel adds around the model's words: the placeholder and code-block toolbars.
+      for (const added of body.querySelectorAll('.thinking, .code-toolbar')) added.remove();
+      return (body.textContent ?? '').trim();
     };
   });
   return frame;
