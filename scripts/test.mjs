@@ -3,16 +3,22 @@
 // Ends with a table of counts and times and the line `N passed, N failed`; exits non-zero if
 // anything failed.
 //   npm test [-- --only unit,exthost,e2e]
+// The modules imported up front use Node built-ins only: on a fresh clone the npm packages the
+// suite runners need (esbuild, playwright-core) exist only once set-up has run.
 import path from 'node:path';
 import { setup } from './setup/index.mjs';
 import { ROOT } from './setup/paths.mjs';
 import { buildExtension, packageExtension } from './vscode/extension.mjs';
 import { findFiles, runNodeTests } from './test/nodeTest.mjs';
-// Only Node built-ins are imported up front: on a fresh clone the npm packages the suite
-// runners use (esbuild, playwright-core) are installed by set-up first.
 
 const onlyFlag = process.argv.indexOf('--only');
-const only = onlyFlag > 0 ? process.argv[onlyFlag + 1].split(',') : undefined;
+const SUITES = ['unit', 'exthost', 'e2e'];
+const only = onlyFlag > 0 ? (process.argv[onlyFlag + 1] ?? '').split(',') : undefined;
+const unknown = only?.filter((name) => !SUITES.includes(name)) ?? [];
+if (unknown.length > 0) {
+  console.error(`[test] unknown suite ${unknown.map((n) => JSON.stringify(n)).join(', ')}: --only takes ${SUITES.join(', ')} (comma-separated)`);
+  process.exit(2);
+}
 const wanted = (suite) => !only || only.includes(suite);
 
 const results = [];
