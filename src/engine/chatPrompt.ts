@@ -29,6 +29,8 @@ export class ChatPrompt {
   private readonly template: Template;
   /** Tokens the model produced for assistant replies, reused so a reply re-enters the stream unchanged. */
   private readonly replies = new Map<string, number[]>();
+  /** Tokens of each message text in the last transcript built. */
+  private encoded = new Map<string, number[]>();
 
   constructor(
     private readonly tokenizer: TextTokenizer,
@@ -57,11 +59,12 @@ export class ChatPrompt {
     let headEnd = 0;
     // Each message's scaffolding starts a new message; markers carry the message index.
     const parts = rendered.split(MARK);
+    const seen = new Map<string, number[]>();
     for (let i = 0; i < parts.length; i++) {
       if (i % 2 === 1) {
         const message = all[Number(parts[i])];
         const ids = message.role === 'assistant' ? this.replies.get(message.content) : undefined;
-        tokens.push(...(ids ?? this.tokenizer.encodeText(message.content)));
+        tokens.push(...(ids ?? this.encodeCached(message.content, seen)));
         continue;
       }
       const scaffold = this.tokenizer.encodeScaffold(parts[i]);
@@ -72,7 +75,17 @@ export class ChatPrompt {
       tokens.push(...scaffold);
     }
     if (system && all.length === 1) headEnd = tokens.length;
+    // Keep only what this transcript used: the next request restates it plus a turn or two.
+    this.encoded = seen;
     return { tokens, boundaries, headEnd };
+  }
+
+  /** Message text tokenized once per transcript, not once per request. */
+  private encodeCached(content: string, seen: Map<string, number[]>): number[] {
+    let ids = seen.get(content) ?? this.encoded.get(content);
+    if (!ids) ids = this.tokenizer.encodeText(content);
+    seen.set(content, ids);
+    return ids;
   }
 
   private render(messages: ChatMessage[], addGenerationPrompt: boolean): string {
