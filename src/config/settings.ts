@@ -21,7 +21,7 @@ export interface Settings {
 export const DEFAULT_SETTINGS: Readonly<Settings> = {
   modelDirectory: '',
   sinkTokens: 4,
-  windowTokens: 1020,
+  windowTokens: 960,
   pinnedSystemPrompt: 'You are a helpful coding assistant.',
   threads: 0,
   temperature: 0.2,

@@ -75,7 +75,7 @@ async function generateCommand(values: Values): Promise<void> {
   const engine = await Engine.load({
     modelDir: values.model ?? defaultModelDir(),
     sinks: numberArg(values, 'sinks', 4),
-    window: numberArg(values, 'window', 1020),
+    window: numberArg(values, 'window', 960),
     pinnedSystemPrompt: values.system ?? '',
     threads: numberArg(values, 'threads', 0),
   });

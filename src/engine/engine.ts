@@ -56,11 +56,16 @@ export class Engine {
   private readonly lastLatency: Record<StreamId, number> = { chat: 0, editor: 0 };
   private readonly startedAt = performance.now();
 
+  /** Slots of each stream held by its pinned prefix, on top of the rolling window. */
+  private readonly pinnedSlots: Record<StreamId, number>;
+
   private constructor(
     readonly model: ModelDir,
     readonly tokenizer: TextTokenizer,
     readonly decoder: Decoder,
     readonly setup: EngineSetup,
+    chatPrompt: ChatPrompt,
+    chatPinned: number,
   ) {
     const options = {
       mode: setup.mode ?? 'sink',
@@ -69,8 +74,14 @@ export class Engine {
       evictChunk: setup.evictChunk,
       prefillChunk: setup.prefillChunk,
     };
-    this.streams = { chat: new Stream(decoder, model.arch, options), editor: new Stream(decoder, model.arch, options) };
-    this.chatPrompt = new ChatPrompt(tokenizer, model.tokenizerConfig);
+    // Capacity = sinks + pinned + window: the pinned system prompt gets slots of its own, so the
+    // rolling window of the chat stream holds as many tokens as the window setting says.
+    this.pinnedSlots = { chat: chatPinned, editor: 0 };
+    this.streams = {
+      chat: new Stream(decoder, model.arch, { ...options, window: setup.window + chatPinned }),
+      editor: new Stream(decoder, model.arch, options),
+    };
+    this.chatPrompt = chatPrompt;
     this.editorPrompt = new EditorPrompt(tokenizer);
     this.info = {
       name: model.name,
@@ -91,15 +102,18 @@ export class Engine {
     checkSetup(setup);
     const model = loadModelDir(setup.modelDir);
     const mode = setup.mode ?? 'sink';
-    const capacity = setup.sinks + setup.window;
+    const tokenizer = new TextTokenizer(model);
+    const chatPrompt = new ChatPrompt(tokenizer, model.tokenizerConfig);
+    const pinned = mode === 'sink' ? pinnedLength(chatPrompt, setup) : 0;
+    const capacity = setup.sinks + pinned + setup.window;
     if (mode !== 'dense' && capacity > model.arch.maxPositionEmbeddings) {
+      const what = pinned > 0 ? `sinks + pinned system prompt + window (${setup.sinks} + ${pinned} + ${setup.window})` : `sinks + window (${setup.sinks} + ${setup.window})`;
       throw new EngineInputError(
-        `sinks + window (${capacity}) exceeds max_position_embeddings (${model.arch.maxPositionEmbeddings}) of ${model.dir}: positions would leave the range the model was trained on; use a window of at most ${model.arch.maxPositionEmbeddings - setup.sinks} tokens`,
+        `${what} exceeds max_position_embeddings (${model.arch.maxPositionEmbeddings}) of ${model.dir}: positions would leave the range the model was trained on; use a window of at most ${model.arch.maxPositionEmbeddings - setup.sinks - pinned} tokens`,
       );
     }
-    const tokenizer = new TextTokenizer(model);
     const decoder = await loadDecoder(model, setup.threads);
-    return new Engine(model, tokenizer, decoder, setup);
+    return new Engine(model, tokenizer, decoder, setup, chatPrompt, pinned);
   }
 
   /** Chat: aligns the chat stream with the transcript, pre-fills what it lacks, generates the reply. */
@@ -234,7 +248,7 @@ export class Engine {
       sinks,
       pinned: Math.min(stream.pinned, length - sinks),
       window: stream.windowTokens,
-      windowCapacity: stream.windowCapacity,
+      windowCapacity: stream.windowCapacity - this.pinnedSlots[id],
       free: stream.cache.free,
       totalTokens: c.totalTokens,
       evictions: c.evictions,
@@ -271,4 +285,11 @@ function checkSetup(setup: EngineSetup): void {
   if ((setup.mode ?? 'sink') === 'sink' && setup.window <= setup.sinks) {
     throw new EngineInputError(`window (${setup.window}) must be larger than sinks (${setup.sinks})`);
   }
+}
+
+/** Tokens the pinned system prompt takes after the sinks (0 when there is none). */
+function pinnedLength(chatPrompt: ChatPrompt, setup: EngineSetup): number {
+  if (!setup.pinnedSystemPrompt) return 0;
+  const { headEnd } = chatPrompt.build(setup.pinnedSystemPrompt, [{ role: 'user', content: '' }]);
+  return Math.max(0, headEnd - setup.sinks);
 }
