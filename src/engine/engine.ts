@@ -33,14 +33,14 @@ export interface EngineSetup extends EngineConfig {
 
 /**
  * Opens the model's session(s). An explicit thread count is used as given. With 0 the engine
- * chooses: prefill on two threads, and decode on one unless two run a step clearly faster on
- * this machine for this model.
+ * measures one and two threads for decode and for prefill on this machine and this model, and
+ * takes two only where they are clearly faster.
  */
 export async function loadDecoder(model: ModelDir, threads: number): Promise<Decoder> {
   if (threads > 0) return Decoder.load(model.onnxPath, model.arch, { threads });
   if (availableParallelism() < 2) return Decoder.load(model.onnxPath, model.arch, { threads: 1 });
   const decoder = await Decoder.load(model.onnxPath, model.arch, { threads: 1, prefillThreads: 2 });
-  await decoder.tuneDecode();
+  await decoder.tuneThreads();
   return decoder;
 }
 
