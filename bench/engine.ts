@@ -1,7 +1,7 @@
 // Engine benchmark: decode latency deep into an endless stream, prefill throughput, eviction +
 // re-rotation time, memory, and the cache check, for each model given (default: the bundled
 // model when present, else the test fixtures).
-//   node --import tsx bench/engine.ts [--model DIR]... [--sinks 4] [--window 1020]
+//   node --import tsx bench/engine.ts [--model DIR]... [--sinks 4] [--window 960]
 //        [--positions 1000,10000,100000] [--threads 0,1] [--json]
 // --threads: onnxruntime intra-op threads per run; 0 is the engine's own choice (engine.ts).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -199,7 +199,7 @@ async function main(): Promise<void> {
     options: {
       model: { type: 'string', multiple: true },
       sinks: { type: 'string', default: '4' },
-      window: { type: 'string', default: '1020' },
+      window: { type: 'string', default: '960' },
       positions: { type: 'string', default: '1000,10000,100000' },
       threads: { type: 'string', default: '0,1' },
       json: { type: 'boolean' },

@@ -122,7 +122,7 @@ async function loadForEval(values: Values) {
   const sink = tokenizer.special.sink;
   const ids = [...(sink === undefined ? [] : [sink]), ...tokenizer.encodeText(text)];
   const sinks = numberArg(values, 'sinks', 4);
-  const window = numberArg(values, 'window', 1020);
+  const window = numberArg(values, 'window', 960);
   if (sinks < 0) throw new EngineInputError(`--sinks must be ≥ 0, got ${sinks}`);
   if (window <= sinks) throw new EngineInputError(`--window (${window}) must be larger than --sinks (${sinks})`);
   return { model, decoder, ids, sinks, window };

@@ -87,6 +87,11 @@ export class Stream {
     return this.windowStart;
   }
 
+  /** Slots the rolling window has once the head (sinks and pinned prefix) is in place. */
+  get windowSlots(): number {
+    return this.cache.capacity - this.head;
+  }
+
   get windowTokens(): number {
     return Math.max(0, this.cache.length - this.head);
   }
@@ -243,7 +248,7 @@ export class Stream {
   private chooseEviction(needed: number): number {
     const inWindow = this.windowTokens;
     const target = Math.min(inWindow, Math.max(needed, this.evictChunk));
-    const reach = Math.min(inWindow, Math.max(target, Math.floor(this.windowCapacity / 2)));
+    const reach = Math.min(inWindow, Math.max(target, Math.floor(this.windowSlots / 2)));
     let below = -1;
     for (const b of this.boundaries) {
       const cut = b - this.windowStart;
@@ -270,7 +275,7 @@ export class Stream {
     const start = this.logicalLength;
     const headLeft = Math.max(0, this.head - start);
     const body = rest.length - headLeft;
-    const room = Math.floor((this.windowCapacity * 3) / 4);
+    const room = Math.floor((this.windowSlots * 3) / 4);
     if (body <= room) return rest;
     if (this.cache.length > this.head) {
       this.cache.truncate(this.head);
