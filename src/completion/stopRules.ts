@@ -68,8 +68,18 @@ function singleLine(raw: string, suffix: string, final: boolean): StopResult {
   let line = newline >= 0 ? raw.slice(0, newline) : raw;
   if (!complete) return { text: line, stopped: false };
   const trimmed = line.trimEnd();
-  if (trimmed.endsWith(suffix)) line = trimmed.slice(0, trimmed.length - suffix.length);
-  return { text: line.trimEnd(), stopped: true };
+  return { text: trimmed.slice(0, trimmed.length - overlapWithSuffix(trimmed, suffix)).trimEnd(), stopped: true };
+}
+
+/**
+ * Length of the longest end of `line` that the text after the cursor already starts with: the
+ * model often writes the closing `)` or `;` that follows, and ghost text must not double it.
+ */
+function overlapWithSuffix(line: string, suffix: string): number {
+  for (let length = Math.min(line.length, suffix.length); length > 0; length--) {
+    if (line.endsWith(suffix.slice(0, length))) return length;
+  }
+  return 0;
 }
 
 function done(kept: string[], stopped: boolean): StopResult {

@@ -55,6 +55,12 @@ describe('completion stop rules', () => {
     assert.equal(result.stopped, true);
   });
 
+  it('drops the part of the line that what follows the cursor already starts with', () => {
+    assert.equal(applyStopRules('s.slice(1);', at('return ', ';'), true).text, 's.slice(1)');
+    assert.equal(applyStopRules('a, b)', at('call(', ');'), true).text, 'a, b');
+    assert.equal(applyStopRules('x + 1', at('f(', ');'), true).text, 'x + 1');
+  });
+
   it('does not judge a line that is still being written', () => {
     const partial = applyStopRules('return a', at('  ', '', ['  return a + b;']), false);
     assert.deepEqual(partial, { text: 'return a', stopped: false });
