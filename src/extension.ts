@@ -34,6 +34,12 @@ export function activate(context: vscode.ExtensionContext): EndlessApi {
   context.subscriptions.push(
     output,
     { dispose: () => void engine.dispose() },
+    // A model that cannot load leaves chat and completions silent: say why, and where to fix it.
+    engine.onState.on((state) => {
+      if (state.kind !== 'failed') return;
+      log(`engine: ${state.message}`);
+      offerSettings(vscode.window.showErrorMessage, `Endless could not load its model: ${state.message}`);
+    }),
     chatView,
     feed,
     new StatusItem(engine, 'endless.openChat'),
@@ -89,10 +95,13 @@ export function deactivate(): void {
 function loadSettings(log: (line: string) => void): Settings {
   const { settings, problems } = readSettings();
   for (const problem of problems) log(`settings: ${problem}`);
-  if (problems.length > 0) {
-    void vscode.window.showWarningMessage(`Endless: ${problems.join(' ')}`, 'Open Settings').then((choice) => {
-      if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'endless');
-    });
-  }
+  if (problems.length > 0) offerSettings(vscode.window.showWarningMessage, `Endless: ${problems.join(' ')}`);
   return settings;
+}
+
+/** Shows `text` with a button that opens the Endless settings. */
+function offerSettings(show: (text: string, ...items: string[]) => Thenable<string | undefined>, text: string): void {
+  void show(text, 'Open Settings').then((choice) => {
+    if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'endless');
+  });
 }

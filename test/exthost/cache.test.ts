@@ -83,4 +83,27 @@ describe('cache statistics', () => {
     const reply = await api.chat('One more: a function that doubles a number.');
     assert.ok(reply.trim().length > 0, 'the chat still answers after eviction');
   });
+
+  it('refuse a window beyond the positions the model was trained on, naming the largest that fits', async () => {
+    const api = await endlessApi();
+    const original = config().get<number>('windowTokens')!;
+    await config().update('windowTokens', 4096, vscode.ConfigurationTarget.Global);
+    try {
+      // The engine restarts with the new window; its load then fails and whenReady says why.
+      const deadline = Date.now() + 60_000;
+      let failure: Error | undefined;
+      while (!failure && Date.now() < deadline) {
+        failure = await api.whenReady().then(
+          () => new Promise<undefined>((resolve) => setTimeout(resolve, 200)),
+          (error: Error) => error,
+        );
+      }
+      assert.ok(failure, 'the engine refused the window within a minute');
+      assert.match(failure.message, /exceeds max_position_embeddings \(1024\).*use a window of at most \d+ tokens/);
+    } finally {
+      await config().update('windowTokens', original, vscode.ConfigurationTarget.Global);
+      await waitFor(`window capacity back to ${original}`, () => api.stats()?.streams.chat.windowCapacity === original, 120_000);
+      await api.whenReady();
+    }
+  });
 });
