@@ -293,19 +293,20 @@ export class EngineClient {
   }
 
   private settle(id: number, finished: Finished): void {
-    const pending = this.pending.get(id);
-    if (!pending) return;
-    this.pending.delete(id);
-    if (this.latestFeed === id) this.latestFeed = undefined;
-    pending.resolve(finished);
+    this.take(id)?.resolve(finished);
   }
 
   private settleError(id: number, error: Error): void {
+    this.take(id)?.reject(error);
+  }
+
+  /** Removes request `id` from those awaiting an answer and returns it, if it was still open. */
+  private take(id: number) {
     const pending = this.pending.get(id);
-    if (!pending) return;
+    if (!pending) return undefined;
     this.pending.delete(id);
     if (this.latestFeed === id) this.latestFeed = undefined;
-    pending.reject(error);
+    return pending;
   }
 
   private crashed(reason: string): void {
