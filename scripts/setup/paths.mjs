@@ -19,7 +19,7 @@ export const CODE_SERVER_ENTRY = path.join(CODE_SERVER_PKG, 'out', 'node', 'entr
 
 // Debian packages: a browser for the end-to-end tests, and what code-server's native modules
 // need to compile (kerberos wants the krb5 headers, found through pkg-config).
-export const DEBIAN_PACKAGES = ['chromium', 'build-essential', 'pkg-config', 'libkrb5-dev'];
+export const DEBIAN_PACKAGES = ['chromium', 'build-essential', 'pkg-config', 'libkrb5-dev', 'strace'];
 export const CHROMIUM = '/usr/bin/chromium';
 
 // `npm run` hands its script npm's whole configuration as npm_* variables, including ones that

@@ -6,6 +6,8 @@
 //    `[1, kv_heads, past, head_dim]`). The runtime copies every present tensor back, so each
 //    step transposes the cache in and takes the new tokens' K/V out: slower, but correct.
 // Either way the caller sees one shape: new K/V as `[n, kv_heads, head_dim]` per layer.
+// Must come first: it switches the runtime's telemetry off before the native library loads.
+import './runtimeOffline';
 import * as ort from 'onnxruntime-node';
 import { EngineInputError } from './errors';
 import type { ModelArch } from './modelDir';

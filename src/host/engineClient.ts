@@ -4,6 +4,8 @@
 // message and a fresh worker is started with backoff, replaying the last `init`.
 // This file must not import `vscode`: scripts and tests drive it directly.
 import { Worker } from 'node:worker_threads';
+// Sets the runtime's telemetry switch in this (main) thread's environment, which the worker inherits.
+import '../engine/runtimeOffline';
 import type {
   ChatMessage,
   EditorContext,

@@ -7,8 +7,10 @@
 // (REFERENCE.json defaults to DIR/reference.json)
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as ort from "onnxruntime-node";
 import { Tokenizer } from "@huggingface/tokenizers";
+// onnxruntime-node has telemetry on by default; the switch must be set before it loads.
+process.env.ORT_DISABLE_TELEMETRY = "1";
+const ort = await import("onnxruntime-node");
 
 const args = process.argv.slice(2);
 let tol = 1e-4;
