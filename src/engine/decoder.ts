@@ -1,25 +1,21 @@
-// The one place that touches onnxruntime-node. It speaks two ONNX interfaces, told apart by
-// input/output names:
-//  - streaming: past K/V as inputs `[1, past, kv_heads, head_dim]`, handed over as zero-copy
-//    views of the cache's own buffers; outputs only the new tokens' K/V (docs/streaming-onnx.md);
-//  - hf-with-past: the Hugging Face / Optimum export (`past_key_values.N.key` → `present.N.key`,
-//    `[1, kv_heads, past, head_dim]`). The runtime copies every present tensor back, so each
-//    step transposes the cache in and takes the new tokens' K/V out: slower, but correct.
+// The one place that opens onnxruntime-node sessions and runs forward passes. The graph's
+// interface is told apart by input/output names and handled by its own adapter:
+//  - streaming (streamingGraph.ts, docs/streaming-onnx.md): the cache's buffers go in as
+//    zero-copy views and only the new tokens' K/V come out;
+//  - hf-with-past (hfGraph.ts): the Hugging Face / Optimum export with whole presents.
 // Either way the caller sees one shape: new K/V as `[n, kv_heads, head_dim]` per layer.
+// The thread count of each phase is measured in threadChoice.ts.
 // Must come first: it switches the runtime's telemetry off before the native library loads.
 import './runtimeOffline';
 import * as ort from 'onnxruntime-node';
 import { EngineInputError } from './errors';
+import type { DecoderInterface, GraphInterface, PastKv } from './graphInterface';
+import { HfGraph } from './hfGraph';
 import type { ModelArch } from './modelDir';
+import { StreamingGraph } from './streamingGraph';
+import { measureThreadChoice, type ThreadChoice } from './threadChoice';
 
-export type DecoderInterface = 'streaming' | 'hf-with-past';
-
-export interface PastKv {
-  /** Per layer, `[capacity, kvHeads, headDim]`; only the first `length` slots are read. */
-  keys: readonly Float32Array[];
-  values: readonly Float32Array[];
-  length: number;
-}
+export type { DecoderInterface, PastKv } from './graphInterface';
 
 export interface StepResult {
   /** `[rows, vocab]`: the last token's logits, or every new token's with `allLogits`. */
@@ -46,10 +42,7 @@ const HF_OPTIONAL = ['attention_mask', 'position_ids', 'use_cache_branch', 'num_
 
 export class Decoder {
   readonly vocabSize: number;
-  private readonly rowFloats: number;
-  /** hf-with-past only: reused buffers for the transposed past. */
-  private scratchK: Float32Array[] = [];
-  private scratchV: Float32Array[] = [];
+  private readonly graph: GraphInterface;
 
   private constructor(
     private session: ort.InferenceSession,
@@ -59,7 +52,7 @@ export class Decoder {
     vocabSize: number,
   ) {
     this.vocabSize = vocabSize;
-    this.rowFloats = arch.kvHeads * arch.headDim;
+    this.graph = kind === 'streaming' ? new StreamingGraph(arch) : new HfGraph(arch);
   }
 
   static async load(onnxPath: string, arch: ModelArch, options: DecoderOptions): Promise<Decoder> {
@@ -88,22 +81,19 @@ export class Decoder {
   prefillThreads = 0;
 
   /**
-   * With two sessions (one and two threads), times decode steps and a prefill chunk on both
-   * and keeps, for each phase, the two-thread session only where it is clearly faster; a
-   * session no phase uses is released. Whether a second thread pays off depends on the model
-   * (matmul-bound or overhead-bound) and on what else is using the cores at the time.
+   * With two sessions (one and two threads), keeps for each phase the two-thread session only
+   * where it is clearly faster (threadChoice.ts); a session no phase uses is released.
    */
   async tuneThreads(past = 256): Promise<void> {
     if (this.prefillSession === this.session) return;
     const one = this.session;
     const two = this.prefillSession;
-    const floats = past * this.rowFloats;
+    const floats = past * this.arch.kvHeads * this.arch.headDim;
     const cache: PastKv = {
       keys: Array.from({ length: this.arch.layers }, () => new Float32Array(floats)),
       values: Array.from({ length: this.arch.layers }, () => new Float32Array(floats)),
       length: past,
     };
-    const chunk = new Array<number>(64).fill(0);
     const time = async (session: ort.InferenceSession, ids: number[]): Promise<number> => {
       this.session = session;
       this.prefillSession = session;
@@ -111,30 +101,14 @@ export class Decoder {
       await this.run(ids, past, cache, false);
       return performance.now() - t0;
     };
-    const samples = { decode: [[], []] as number[][], prefill: [[], []] as number[][] };
+    let choice: ThreadChoice;
     try {
-      await time(one, [0]);
-      await time(two, [0]);
-      for (let i = 0; i < 8; i++) {
-        samples.decode[0].push(await time(one, [0]));
-        samples.decode[1].push(await time(two, [0]));
-      }
-      for (let i = 0; i < 3; i++) {
-        samples.prefill[0].push(await time(one, chunk));
-        samples.prefill[1].push(await time(two, chunk));
-      }
+      choice = await measureThreadChoice(time, one, two);
     } finally {
       this.session = one;
       this.prefillSession = two;
     }
-    // A second thread competes with the editor for the same cores: take it only for a clear
-    // win, in the typical (median) and the best (min) time alike, so a burst of other work
-    // during the measurement does not decide it.
-    const clearly = (a: number, b: number) => a < 0.8 * b;
-    const twoWins = ([oneMs, twoMs]: number[][]) =>
-      clearly(median(twoMs), median(oneMs)) && clearly(Math.min(...twoMs), Math.min(...oneMs));
-    const decodeOnTwo = twoWins(samples.decode);
-    const prefillOnTwo = twoWins(samples.prefill);
+    const { decodeOnTwo, prefillOnTwo } = choice;
     this.session = decodeOnTwo ? two : one;
     this.prefillSession = prefillOnTwo || decodeOnTwo ? two : one;
     this.decodeThreads = decodeOnTwo ? this.prefillThreads : this.decodeThreads;
@@ -159,10 +133,11 @@ export class Decoder {
     const keep = allLogits ? 0 : 1;
     if (names.includes('num_logits_to_keep')) feeds.num_logits_to_keep = new ort.Tensor('int64', BigInt64Array.of(BigInt(keep)), []);
     if (names.includes('logits_to_keep')) feeds.logits_to_keep = new ort.Tensor('int64', BigInt64Array.of(BigInt(keep)), []);
-    if (this.kind === 'streaming') this.feedStreamingPast(feeds, past);
-    else this.feedHfPast(feeds, past, n);
+    this.graph.feedPast(feeds, past, n, names);
 
-    const out = await (n > 1 ? this.prefillSession : this.session).run(feeds);
+    const fetches = this.graph.fetches(past, n);
+    const session = n > 1 ? this.prefillSession : this.session;
+    const out = fetches ? await session.run(feeds, fetches) : await session.run(feeds);
     const logitsTensor = out.logits;
     const returned = logitsTensor.dims[1];
     let logits = logitsTensor.data as Float32Array;
@@ -171,17 +146,7 @@ export class Decoder {
       logits = logits.subarray((returned - 1) * this.vocabSize);
       rows = 1;
     }
-    const keys: Float32Array[] = [];
-    const values: Float32Array[] = [];
-    for (let l = 0; l < this.arch.layers; l++) {
-      if (this.kind === 'streaming') {
-        keys.push(out[`key.${l}`].data as Float32Array);
-        values.push(out[`value.${l}`].data as Float32Array);
-      } else {
-        keys.push(this.takeNew(out[`present.${l}.key`], n));
-        values.push(this.takeNew(out[`present.${l}.value`], n));
-      }
-    }
+    const { keys, values } = this.graph.takeNew(out, past, n);
     for (const tensor of Object.values(out)) tensor.dispose();
     return { logits, rows, keys, values };
   }
@@ -190,59 +155,6 @@ export class Decoder {
     await this.session.release();
     if (this.prefillSession !== this.session) await this.prefillSession.release();
   }
-
-  private feedStreamingPast(feeds: Record<string, ort.Tensor>, past: PastKv): void {
-    const { kvHeads, headDim } = this.arch;
-    const floats = past.length * this.rowFloats;
-    const dims = [1, past.length, kvHeads, headDim];
-    for (let l = 0; l < this.arch.layers; l++) {
-      // subarray shares memory: the runtime reads the cache in place.
-      feeds[`past_key.${l}`] = new ort.Tensor('float32', past.keys[l].subarray(0, floats), dims);
-      feeds[`past_value.${l}`] = new ort.Tensor('float32', past.values[l].subarray(0, floats), dims);
-    }
-  }
-
-  private feedHfPast(feeds: Record<string, ort.Tensor>, past: PastKv, n: number): void {
-    const { kvHeads, headDim } = this.arch;
-    const len = past.length;
-    const names = this.session.inputNames;
-    if (names.includes('attention_mask')) {
-      feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(len + n).fill(1n), [1, len + n]);
-    }
-    if (names.includes('use_cache_branch')) feeds.use_cache_branch = new ort.Tensor('bool', Uint8Array.of(len > 0 ? 1 : 0), [1]);
-    const floats = len * this.rowFloats;
-    for (let l = 0; l < this.arch.layers; l++) {
-      if (!this.scratchK[l] || this.scratchK[l].length < floats) {
-        this.scratchK[l] = new Float32Array(Math.max(floats, 1024));
-        this.scratchV[l] = new Float32Array(Math.max(floats, 1024));
-      }
-      toHeadMajor(past.keys[l], this.scratchK[l], len, kvHeads, headDim);
-      toHeadMajor(past.values[l], this.scratchV[l], len, kvHeads, headDim);
-      const dims = [1, kvHeads, len, headDim];
-      feeds[`past_key_values.${l}.key`] = new ort.Tensor('float32', this.scratchK[l].subarray(0, floats), dims);
-      feeds[`past_key_values.${l}.value`] = new ort.Tensor('float32', this.scratchV[l].subarray(0, floats), dims);
-    }
-  }
-
-  /** The last `n` tokens of a present tensor `[1, kvHeads, total, headDim]`, as `[n, kvHeads, headDim]`. */
-  private takeNew(present: ort.Tensor, n: number): Float32Array {
-    const { kvHeads, headDim } = this.arch;
-    const total = present.dims[2];
-    const data = present.data as Float32Array;
-    const outBuf = new Float32Array(n * kvHeads * headDim);
-    for (let h = 0; h < kvHeads; h++) {
-      for (let t = 0; t < n; t++) {
-        const src = (h * total + total - n + t) * headDim;
-        outBuf.set(data.subarray(src, src + headDim), (t * kvHeads + h) * headDim);
-      }
-    }
-    return outBuf;
-  }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 async function openSession(onnxPath: string, threads: number): Promise<ort.InferenceSession> {
@@ -255,15 +167,6 @@ async function openSession(onnxPath: string, threads: number): Promise<ort.Infer
     });
   } catch (err) {
     throw new EngineInputError(`onnxruntime cannot load ${onnxPath}: ${(err as Error).message}`);
-  }
-}
-
-function toHeadMajor(src: Float32Array, dst: Float32Array, len: number, kvHeads: number, headDim: number): void {
-  for (let t = 0; t < len; t++) {
-    for (let h = 0; h < kvHeads; h++) {
-      const from = (t * kvHeads + h) * headDim;
-      dst.set(src.subarray(from, from + headDim), (h * len + t) * headDim);
-    }
   }
 }
 
