@@ -32,7 +32,7 @@ function traced(args: string[], timeoutMs: number): Trace {
   const home = mkdtempSync(join(tmpdir(), 'endless-home-'));
   homes.push(home);
   const log = join(home, '..', `${home.split('/').pop()}.strace`);
-  const env = { ...process.env, HOME: home };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
   delete env.ORT_DISABLE_TELEMETRY;
   const run = spawnSync('strace', ['-f', '-e', 'trace=connect', '-o', log, process.execPath, ...args], {
     cwd: ROOT,
