@@ -2,7 +2,8 @@
 // interface is told apart by input/output names and handled by its own adapter:
 //  - streaming (streamingGraph.ts, docs/streaming-onnx.md): the cache's buffers go in as
 //    zero-copy views and only the new tokens' K/V come out;
-//  - hf-with-past (hfGraph.ts): the Hugging Face / Optimum export with whole presents.
+//  - hf-with-past (hfGraph.ts): the Hugging Face / Optimum export with whole presents, which
+//    the runtime writes into pre-allocated buffers that become the next step's past.
 // Either way the caller sees one shape: new K/V as `[n, kv_heads, head_dim]` per layer.
 // The thread count of each phase is measured in threadChoice.ts.
 // Must come first: it switches the runtime's telemetry off before the native library loads.
@@ -52,7 +53,7 @@ export class Decoder {
     vocabSize: number,
   ) {
     this.vocabSize = vocabSize;
-    this.graph = kind === 'streaming' ? new StreamingGraph(arch) : new HfGraph(arch);
+    this.graph = kind === 'streaming' ? new StreamingGraph(arch) : new HfGraph(arch, session.outputNames);
   }
 
   static async load(onnxPath: string, arch: ModelArch, options: DecoderOptions): Promise<Decoder> {

@@ -9,6 +9,11 @@ export interface PastKv {
   keys: readonly Float32Array[];
   values: readonly Float32Array[];
   length: number;
+  /**
+   * Changes whenever slots already handed to the decoder change (eviction, truncation,
+   * reallocation); appending leaves it. Without it the object must change only by appending.
+   */
+  readonly edits?: number;
 }
 
 export interface NewKv {

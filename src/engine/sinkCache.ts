@@ -12,6 +12,8 @@ export class SinkCache implements PastKv {
   values: Float32Array[] = [];
   tokens: Int32Array;
   length = 0;
+  /** Bumped by every change but an append (PastKv.edits): lets the decoder keep a mirror. */
+  edits = 0;
   private readonly rowFloats: number;
 
   constructor(
@@ -45,7 +47,9 @@ export class SinkCache implements PastKv {
 
   /** Forgets every slot from `length` on (their content is stale; nothing to move). */
   truncate(length: number): void {
-    this.length = Math.min(this.length, Math.max(0, length));
+    const kept = Math.min(this.length, Math.max(0, length));
+    if (kept !== this.length) this.edits++;
+    this.length = kept;
   }
 
   /**
@@ -67,6 +71,7 @@ export class SinkCache implements PastKv {
     }
     this.tokens.copyWithin(start, start + count, this.length);
     this.length -= count;
+    this.edits++;
     return performance.now() - t0;
   }
 
@@ -89,5 +94,6 @@ export class SinkCache implements PastKv {
     tokens.set(this.tokens.subarray(0, this.length));
     this.tokens = tokens;
     this.capacity = capacity;
+    this.edits++;
   }
 }
