@@ -83,9 +83,10 @@ export class Decoder {
 
   /**
    * With two sessions (one and two threads), keeps for each phase the two-thread session only
-   * where it is clearly faster (threadChoice.ts); a session no phase uses is released.
+   * where it is clearly faster (threadChoice.ts) over `past` cached tokens (the depth the
+   * streams run at once their windows fill); a session no phase uses is released.
    */
-  async tuneThreads(past = 256): Promise<void> {
+  async tuneThreads(past: number): Promise<void> {
     if (this.prefillSession === this.session) return;
     const one = this.session;
     const two = this.prefillSession;

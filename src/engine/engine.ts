@@ -1,6 +1,7 @@
 // The engine behind the worker and the CLI: a loaded model, its two streams, and request
 // bodies written as step generators (one forward pass per step) for the scheduler.
 import { availableParallelism } from 'node:os';
+import { DEFAULT_SETTINGS } from '../config/settings';
 import { ChatPrompt } from './chatPrompt';
 import { Decoder } from './decoder';
 import { EditorPrompt, type EditorTarget } from './editorPrompt';
@@ -33,16 +34,19 @@ export interface EngineSetup extends EngineConfig {
 
 /**
  * Opens the model's session(s). An explicit thread count is used as given. With 0 the engine
- * measures one and two threads for decode and for prefill on this machine and this model, and
- * takes two only where they are clearly faster.
+ * measures one and two threads for decode and for prefill on this machine and this model over
+ * `cachedTokens` of context (the streams' capacity), and takes two only where they are clearly faster.
  */
-export async function loadDecoder(model: ModelDir, threads: number): Promise<Decoder> {
+export async function loadDecoder(model: ModelDir, threads: number, cachedTokens = DEFAULT_TUNING_DEPTH): Promise<Decoder> {
   if (threads > 0) return Decoder.load(model.onnxPath, model.arch, { threads });
   if (availableParallelism() < 2) return Decoder.load(model.onnxPath, model.arch, { threads: 1 });
   const decoder = await Decoder.load(model.onnxPath, model.arch, { threads: 1, prefillThreads: 2 });
-  await decoder.tuneThreads();
+  await decoder.tuneThreads(Math.min(cachedTokens, model.arch.maxPositionEmbeddings - 64));
   return decoder;
 }
+
+/** Cache depth the thread choice is measured at when the caller does not say: the default capacity's. */
+const DEFAULT_TUNING_DEPTH = DEFAULT_SETTINGS.sinkTokens + DEFAULT_SETTINGS.windowTokens;
 
 export function newProgress(): JobProgress {
   return { text: '', promptTokens: 0, prefilledTokens: 0, generatedTokens: 0, firstTokenAt: 0 };
@@ -112,7 +116,7 @@ export class Engine {
         `${what} exceeds max_position_embeddings (${model.arch.maxPositionEmbeddings}) of ${model.dir}: positions would leave the range the model was trained on; use a window of at most ${model.arch.maxPositionEmbeddings - setup.sinks - pinned} tokens`,
       );
     }
-    const decoder = await loadDecoder(model, setup.threads);
+    const decoder = await loadDecoder(model, setup.threads, capacity);
     return new Engine(model, tokenizer, decoder, setup, chatPrompt, pinned);
   }
 
