@@ -21,6 +21,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from export_onnx import export_hf_with_past, export_streaming  # noqa: E402
+from fuse_attention import fuse_model_dir  # noqa: E402
 from llama import LlamaConfig, LlamaForCausalLM, init_random  # noqa: E402
 from model_files import byte_level_bpe, token_id_fields, write_json, write_model_dir  # noqa: E402
 
@@ -168,6 +169,7 @@ def build(name: str, spec: dict, out_root: str) -> None:
     onnx_path = os.path.join(out, "onnx", "model.onnx")
     if spec["interface"] == "stream":
         export_streaming(model, onnx_path)
+        fuse_model_dir(out)  # as shipped models are: decode steps read the cache in place
     else:
         export_hf_with_past(model, onnx_path)
     cases, diff, spread = reference_cases(model, spec["interface"], spec["seed"])
