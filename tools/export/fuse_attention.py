@@ -226,12 +226,23 @@ def fuse_model_dir(model_dir: str, out: str = "", max_fast: int = DEFAULT_MAX_FA
     kv = cfg.get("num_key_value_heads", heads)
     d = cfg.get("head_dim") or cfg["hidden_size"] // heads
     src = os.path.join(model_dir, "onnx", "model.onnx")
+    # Weights kept in an external data file stay there (written beside the output graph).
+    external = sorted({e.value for t in onnx.load(src, load_external_data=False).graph.initializer
+                       if t.data_location == TensorProto.EXTERNAL for e in t.external_data if e.key == "location"})
     model = onnx.load(src)
     layers = fuse(model, heads, kv, d, max_fast)
     if layers != cfg["num_hidden_layers"]:
         raise ValueError(f"{src} has {layers} layers of past keys but config.json says {cfg['num_hidden_layers']}")
-    onnx.save(model, out or src)
-    return out or src
+    dest = out or src
+    if external:
+        # onnx appends to an existing data file; the weights are in memory, so start it afresh.
+        data = os.path.join(os.path.dirname(os.path.abspath(dest)), external[0])
+        if os.path.exists(data):
+            os.remove(data)
+        onnx.save(model, dest, save_as_external_data=True, all_tensors_to_one_file=True, location=external[0], size_threshold=1024)
+    else:
+        onnx.save(model, dest)
+    return dest
 
 
 def main() -> None:
