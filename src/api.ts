@@ -23,12 +23,16 @@ export interface EndlessApi {
   /**
    * Asks the inline completion provider for the ghost text at `position`, as VS Code would
    * (same feed, cache and stop rules). Resolves with the inserted text, or undefined when the
-   * provider offers nothing (disabled, cancelled, empty completion).
+   * provider offers nothing (disabled, cancelled, empty completion). `trigger` is how VS Code
+   * would have asked: `Automatic` while typing (the default; it waits `endless.completion.delayMs`
+   * first), `Invoke` when the user asked (no wait). The text is what shows first: a completion
+   * of several lines may show its first line while the rest is written.
    */
   provideCompletion(
     document: vscode.TextDocument,
     position: vscode.Position,
     token?: vscode.CancellationToken,
+    trigger?: vscode.InlineCompletionTriggerKind,
   ): Promise<string | undefined>;
 
   /** The latest cache statistics pushed by the worker; undefined before the first push. */

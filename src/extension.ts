@@ -60,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): EndlessApi {
       void vscode.window.setStatusBarMessage(`Endless: inline completions ${enabled ? 'on' : 'off'}`, 3000);
     }),
     vscode.commands.registerCommand('endless.resetCaches', async () => {
-      completions.cache.clear();
+      completions.completer.clear();
       feed.clear();
       await engine.reset();
       void vscode.window.setStatusBarMessage('Endless: caches reset', 3000);
@@ -68,7 +68,7 @@ export function activate(context: vscode.ExtensionContext): EndlessApi {
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration('endless')) return;
       settings = loadSettings(log);
-      completions.cache.clear();
+      completions.completer.clear();
       const config = engineConfig(settings, context.extensionPath);
       if (!sameEngineConfig(config, engine.engineConfig)) void engine.reconfigure(config);
     }),
@@ -80,7 +80,12 @@ export function activate(context: vscode.ExtensionContext): EndlessApi {
       const result = session.send(text, [], onToken);
       return result.accepted ? result.reply : Promise.reject(new Error(result.error));
     },
-    provideCompletion: (document, position, token) => completions.completeAt(document, position, token),
+    provideCompletion: async (document, position, token, trigger = vscode.InlineCompletionTriggerKind.Automatic) => {
+      const context = { triggerKind: trigger, selectedCompletionInfo: undefined };
+      const items = await completions.provideInlineCompletionItems(document, position, context, token ?? new vscode.CancellationTokenSource().token);
+      const text = items?.[0]?.insertText;
+      return typeof text === 'string' ? text : undefined;
+    },
     stats: () => engine.stats,
     transcript: () => session.transcript(),
     restartCount: () => engine.restartCount,

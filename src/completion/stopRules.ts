@@ -21,6 +21,27 @@ export interface StopResult {
   stopped: boolean;
 }
 
+/** The stop context of a cursor at `offset` in `text`: its line, and the few lines after it. */
+export function stopContextAt(text: string, offset: number, maxLines: number, nextLineCount = 5): StopContext {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  let lineEnd = text.indexOf('\n', offset);
+  if (lineEnd < 0) lineEnd = text.length;
+  const nextLines: string[] = [];
+  let at = lineEnd;
+  while (at < text.length && nextLines.length < nextLineCount) {
+    const end = text.indexOf('\n', at + 1);
+    const stop = end < 0 ? text.length : end;
+    nextLines.push(text.slice(at + 1, stop).replace(/\r$/, ''));
+    at = stop;
+  }
+  return {
+    linePrefix: text.slice(lineStart, offset),
+    lineSuffix: text.slice(offset, lineEnd).replace(/\r$/, ''),
+    nextLines,
+    maxLines,
+  };
+}
+
 const CLOSING_LINE = /^[\s]*[}\])]+[;,)]*\s*$|^\s*(end|fi|done|esac)\b/;
 
 /**
