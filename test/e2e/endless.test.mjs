@@ -199,9 +199,25 @@ describe('Endless in VS Code (browser)', () => {
     await runCommand(page, 'File: Revert File');
   });
 
+  step('accepts a suggestion word by word with Ctrl+Right', 'ghost-next-word', async () => {
+    const shown = await ghostTextAfterTyping(page, 'src/shapes.ts', '\nexport function half(value: number): number {\n  return ');
+    const firstLine = shown.split('\n')[0];
+    await page.keyboard.press('Control+ArrowRight');
+    await page.keyboard.press('Escape');
+    const line = await eventually('the accepted word in the editor', async () => {
+      const found = (await editorText(page)).split('\n').find((text) => /^\s*return \S/.test(text) && !text.includes('Math.sqrt'));
+      return found;
+    }, 10_000);
+    const accepted = line.replace(/^\s*return /, '');
+    await screenshot(page, '07-ghost-text-next-word');
+    assert.ok(accepted.length > 0 && firstLine.startsWith(accepted), `${JSON.stringify(accepted)} starts the suggestion ${JSON.stringify(firstLine)}`);
+    if (/\w\W+\w/.test(firstLine.trim())) assert.ok(accepted.length < firstLine.length, 'only part of a suggestion of several words was taken');
+    await runCommand(page, 'File: Revert File');
+  });
+
   step('shows ghost text in a Python file', 'ghost-python', async () => {
     await ghostTextAfterTyping(page, 'src/stats.py', '\n\ndef standard_deviation(values):\n');
-    await screenshot(page, '07-ghost-text-python');
+    await screenshot(page, '08-ghost-text-python');
     await page.keyboard.press('Escape');
     await runCommand(page, 'File: Revert File');
   });
@@ -213,7 +229,7 @@ describe('Endless in VS Code (browser)', () => {
     assert.match(text, /^Endless\b.*\d/, `the readout shows numbers: ${JSON.stringify(text)}`);
     await item.hover();
     await page.locator('.monaco-hover, .workbench-hover').first().waitFor({ timeout: 10_000 }).catch(() => undefined);
-    await screenshot(page, '08-status-bar');
+    await screenshot(page, '09-status-bar');
   });
 
   step('restores the transcript after a reload', 'reload', async () => {
@@ -224,6 +240,6 @@ describe('Endless in VS Code (browser)', () => {
     const chat = chatFrame(page);
     await chat.locator('[data-role="user"]', { hasText: FIRST_MESSAGE }).waitFor({ timeout: 60_000 });
     assert.ok((await chat.locator('[data-role="assistant"]').count()) >= 1, 'the replies are restored too');
-    await screenshot(page, '09-transcript-restored');
+    await screenshot(page, '10-transcript-restored');
   });
 });

@@ -1,12 +1,18 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { endlessApi, openWorkspaceFile } from './endless';
+import { endlessApi, openWorkspaceFile, waitFor } from './endless';
 
 /**
  * Opens a workspace file, starts a new line after `anchor` with `typed` on it (a statement
  * begun, so that something must follow) and asks for a completion at its end.
  */
-async function completeAfter(file: string, anchor: string, typed: string): Promise<string | undefined> {
+async function completeAfter(
+  file: string,
+  anchor: string,
+  typed: string,
+  trigger = vscode.InlineCompletionTriggerKind.Automatic,
+  token?: vscode.CancellationToken,
+): Promise<string | undefined> {
   const api = await endlessApi();
   const document = await openWorkspaceFile(file);
   const offset = document.getText().indexOf(anchor);
@@ -17,7 +23,7 @@ async function completeAfter(file: string, anchor: string, typed: string): Promi
   const position = new vscode.Position(end.line + 1, typed.length);
   editor.selection = new vscode.Selection(position, position);
   try {
-    return await api.provideCompletion(document, position);
+    return await api.provideCompletion(document, position, token, trigger);
   } finally {
     // Leave the workspace file as it was for the next suite.
     await vscode.commands.executeCommand('workbench.action.files.revert');
@@ -35,6 +41,30 @@ describe('inline completions', () => {
     const text = await completeAfter('src/stats.py', 'm = mean(values)', '    return ');
     assert.equal(typeof text, 'string', 'the provider returned an item');
     assert.ok(text!.trim().length > 0, `the item has visible text: ${JSON.stringify(text)}`);
+  });
+
+  it('answers an explicit request at once, while typing waits endless.completion.delayMs', async () => {
+    const config = vscode.workspace.getConfiguration('endless');
+    await config.update('completion.delayMs', 10_000, vscode.ConfigurationTarget.Global);
+    try {
+      await waitFor('the new delay', () => vscode.workspace.getConfiguration('endless').get('completion.delayMs') === 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      let started = Date.now();
+      const invoked = await completeAfter('src/shapes.ts', 'const dy = a.y - b.y;', '  return ', vscode.InlineCompletionTriggerKind.Invoke);
+      const invokedMs = Date.now() - started;
+      assert.ok(invoked && invoked.trim().length > 0, `the explicit request was answered: ${JSON.stringify(invoked)}`);
+      // Generous: a 10-second pause would miss it by far.
+      assert.ok(invokedMs < 8000, `the explicit request did not wait for the pause (${invokedMs} ms)`);
+
+      const typing = new vscode.CancellationTokenSource();
+      setTimeout(() => typing.cancel(), 2000);
+      started = Date.now();
+      const automatic = await completeAfter('src/stats.py', 'm = mean(values)', '    return ', vscode.InlineCompletionTriggerKind.Automatic, typing.token);
+      assert.equal(automatic, undefined, 'the automatic request was still pausing when it was cancelled');
+      assert.ok(Date.now() - started >= 1900, 'it waited until it was cancelled');
+    } finally {
+      await config.update('completion.delayMs', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('returns nothing for a request cancelled before it starts', async () => {
