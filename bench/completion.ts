@@ -7,7 +7,8 @@
 // switches ask nothing. Prints p50/p95 of provider time (request -> first item) and the tokens
 // each request pre-filled.
 //   npm run build && node --import tsx bench/completion.ts [--model DIR] [--session FILE]
-//        [--previous] [--json]
+//        [--delay MS] [--previous] [--json]
+// --delay sets endless.completion.delayMs (default: its default).
 // --previous replays the behaviour before the changes this benchmark was written for (feed
 // 350 ms after any event, every request waits endless.completion.delayMs, a new generation per
 // request, the item only once the generation ends), for a before/after comparison.
@@ -46,7 +47,7 @@ function quantiles(values: number[]) {
 }
 
 /** The behaviour before: one generation per request, answered when it ends. */
-function previousProvider(engine: EngineClient, contextAt: (at: CursorSnapshot) => EditorContext): Provide {
+function previousProvider(engine: EngineClient, contextAt: (at: CursorSnapshot) => EditorContext, delayMs: number): Provide {
   const cache = new CompletionCache();
   let inFlight: Generation | undefined;
   return async (request, token) => {
@@ -54,7 +55,7 @@ function previousProvider(engine: EngineClient, contextAt: (at: CursorSnapshot) 
     const prefix = request.text.slice(0, request.offset);
     const cached = cache.lookup(request.document, prefix, context.suffix);
     if (cached !== undefined) return { text: cached, source: 'cache', usage: Promise.resolve(undefined) };
-    if (await pause(DEFAULT_SETTINGS.completionDelayMs, token)) return undefined;
+    if (await pause(delayMs, token)) return undefined;
     const stop = stopContextAt(request.text, request.offset, 16);
     let streamed = '';
     let ruled = false;
@@ -75,6 +76,8 @@ function previousProvider(engine: EngineClient, contextAt: (at: CursorSnapshot) 
       if (!text) return { text, source: 'none', usage: Promise.resolve(done.usage) };
       cache.remember(request.document, prefix, context.suffix, text);
       return { text, source: 'model', usage: Promise.resolve(done.usage) };
+    } catch {
+      return undefined;
     } finally {
       subscription.dispose();
     }
@@ -86,6 +89,7 @@ async function main(): Promise<void> {
     options: {
       model: { type: 'string', default: join(ROOT, 'models', 'default') },
       session: { type: 'string', default: join(ROOT, 'bench', 'completion-session.json') },
+      delay: { type: 'string' },
       previous: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
@@ -94,6 +98,7 @@ async function main(): Promise<void> {
   if (!existsSync(workerPath)) throw new Error(`${workerPath} is missing: run \`npm run build\` first.`);
   const session = JSON.parse(readFileSync(values.session, 'utf8')) as Session;
   const settings = { ...DEFAULT_SETTINGS };
+  if (values.delay !== undefined) settings.completionDelayMs = Number(values.delay);
   const engine = new EngineClient(workerPath, {
     modelDir: values.model,
     sinks: settings.sinkTokens,
@@ -123,7 +128,7 @@ async function main(): Promise<void> {
   };
   const completer = new Completer(engine, (at) => feed.contextAt(at), () => settings);
   const provide: Provide = values.previous
-    ? previousProvider(engine, (at) => feed.contextAt(at))
+    ? previousProvider(engine, (at) => feed.contextAt(at), settings.completionDelayMs)
     : (request, token) => completer.complete(request, token);
 
   const answered: Answered[] = [];
@@ -141,7 +146,7 @@ async function main(): Promise<void> {
     void provide({ ...at, explicit: false }, source.token).then((result) => {
       if (source.token.isCancellationRequested) return void cancelled++;
       answered.push({ ms: performance.now() - started, source: result?.source ?? 'none', usage: result?.usage ?? Promise.resolve(undefined) });
-    });
+    }, (error: Error) => console.error(`request failed: ${error.message}`));
   };
   const edited = () => {
     current?.cancel();
