@@ -89,7 +89,9 @@ try {
       await revert(page);
     } catch (error) {
       // A slow machine can time out a step of the workbench itself: skip the sample.
-      console.log(`${label}: skipped (${error.message.split('\n')[0]})`);
+      const shot = path.join(ROOT, 'test-results', `ghost-latency-skipped-${index + 1}.png`);
+      await page.screenshot({ path: shot }).catch(() => undefined);
+      console.log(`${label}: skipped (${error.message.split('\n')[0]}; screenshot ${shot})`);
       await page.keyboard.press('Escape');
     }
     // Let the previous completion's work drain before the next sample.
