@@ -204,9 +204,11 @@ describe('Endless in VS Code (browser)', () => {
     const firstLine = shown.split('\n')[0];
     await page.keyboard.press('Control+ArrowRight');
     await page.keyboard.press('Escape');
+    // The line typed after the new function's signature.
     const line = await eventually('the accepted word in the editor', async () => {
-      const found = (await editorText(page)).split('\n').find((text) => /^\s*return \S/.test(text) && !text.includes('Math.sqrt'));
-      return found;
+      const lines = (await editorText(page)).split('\n');
+      const next = lines[lines.findIndex((text) => text.includes('export function half(')) + 1];
+      return next !== undefined && /^\s*return \S/.test(next) ? next : undefined;
     }, 10_000);
     const accepted = line.replace(/^\s*return /, '');
     await screenshot(page, '07-ghost-text-next-word');
