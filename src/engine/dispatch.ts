@@ -134,6 +134,7 @@ export class Dispatcher {
       generatedTokens: progress.generatedTokens,
       firstTokenMs: progress.firstTokenAt > 0 ? progress.firstTokenAt - receivedAt : 0,
       totalMs: now - receivedAt,
+      ...(progress.clipped ? { clipped: progress.clipped } : {}),
     };
     this.post({ type: 'done', id, reason, text: progress.text, usage });
   }

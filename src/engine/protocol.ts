@@ -82,6 +82,11 @@ export interface Usage {
   /** From receipt of the request to its first generated token. */
   firstTokenMs: number;
   totalMs: number;
+  /**
+   * Present when the prompt was longer than the window could use: this many of its first
+   * tokens were left out (the newest text is what the model saw). The host tells the user.
+   */
+  clipped?: number;
 }
 
 export interface ModelInfo {
