@@ -60,7 +60,7 @@ test('endless check-cache prints the differences as JSON; an empty text is refus
   assert.equal(empty.status, 1);
   assert.match(empty.stderr, /--text .*text.txt is empty/);
   writeFileSync(text, 'some text');
-  const small = cli(['ppl', '--model', model, '--text', text, '--sinks', '8', '--window', '8']);
+  const small = cli(['ppl', '--model', model, '--text', text, '--sinks', '20', '--window', '20']);
   assert.equal(small.status, 1);
-  assert.match(small.stderr, /--window \(8\) must be larger than --sinks \(8\)/);
+  assert.match(small.stderr, /--window \(20\) must be larger than --sinks \(20\)/);
 });
