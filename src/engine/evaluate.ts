@@ -37,6 +37,8 @@ export async function perplexity(
   setup: EvalSetup,
   ids: readonly number[] | AsyncIterable<readonly number[]>,
   segmentTokens = 1024,
+  /** Hears the tokens scored so far and the perplexity over them, after every forward pass. */
+  onProgress: (scored: number, perplexity: number) => void = () => {},
 ): Promise<PerplexityReport> {
   const t0 = performance.now();
   // Small chunks keep every prediction close to a full window of context, as token-by-token
@@ -86,7 +88,7 @@ export async function perplexity(
       }
       position += rows;
     };
-    for await (const _ of stream.feed(piece, onLogits));
+    for await (const _ of stream.feed(piece, onLogits)) onProgress(count, Math.exp(total / Math.max(1, count)));
     tokens += piece.length;
   }
   if (count === 0) throw new RangeError('perplexity needs a text of at least two tokens');

@@ -48,7 +48,7 @@ export async function* textIds(
     const ids = tokenizer.encodeText(piece.text);
     if (first && sink !== undefined) ids.unshift(sink);
     first = false;
-    yield ids;
     onPiece(piece.bytesRead, piece.totalBytes);
+    yield ids;
   }
 }

@@ -1,4 +1,4 @@
-// Reads a text file in pieces of about a megabyte, so that a text of any size streams through
+// Reads a text file in pieces of a quarter megabyte, so that a text of any size streams through
 // the model with bounded memory. Pieces end after a newline where there is one (a natural
 // boundary for the tokenizer's pre-split), otherwise at a character boundary, so no UTF-8
 // sequence is ever cut in two. Bytes that are not UTF-8 become U+FFFD and are reported once.
@@ -13,7 +13,7 @@ export interface TextPiece {
   totalBytes: number;
 }
 
-export const PIECE_BYTES = 1 << 20;
+export const PIECE_BYTES = 256 << 10;
 
 export async function* readTextPieces(
   path: string,
