@@ -83,6 +83,7 @@ export function activate(context: vscode.ExtensionContext): EndlessApi {
     provideCompletion: (document, position, token) => completions.completeAt(document, position, token),
     stats: () => engine.stats,
     transcript: () => session.transcript(),
+    chatView: () => session.view(),
     restartCount: () => engine.restartCount,
     crashWorkerForTesting: () => engine.crashForTesting(),
   };
