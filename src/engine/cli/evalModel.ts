@@ -42,8 +42,8 @@ export async function* textIds(
   const path = values.text!;
   const sink = tokenizer.special.sink;
   let first = true;
-  const warn = (offset: number) =>
-    process.stderr.write(`endless: warning: --text ${path} is not valid UTF-8 (first bad byte near offset ${offset}); bad bytes are read as U+FFFD\n`);
+  const warn = (from: number, to: number) =>
+    process.stderr.write(`endless: warning: --text ${path} is not valid UTF-8 (the first bad byte is between offsets ${from} and ${to}); bad bytes are read as U+FFFD\n`);
   for await (const piece of readTextPieces(path, '--text', warn)) {
     const ids = tokenizer.encodeText(piece.text);
     if (first && sink !== undefined) ids.unshift(sink);

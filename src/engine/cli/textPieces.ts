@@ -18,7 +18,8 @@ export const PIECE_BYTES = 256 << 10;
 export async function* readTextPieces(
   path: string,
   label: string,
-  onInvalidUtf8: (byteOffset: number) => void,
+  /** Hears the byte range of the first piece that is not valid UTF-8. */
+  onInvalidUtf8: (from: number, to: number) => void,
   pieceBytes = PIECE_BYTES,
 ): AsyncGenerator<TextPiece, void, void> {
   let file;
@@ -43,7 +44,7 @@ export async function* readTextPieces(
       const bytes = buffer.subarray(0, cut);
       if (!warned && !isUtf8(bytes)) {
         warned = true;
-        onInvalidUtf8(bytesRead);
+        onInvalidUtf8(bytesRead, bytesRead + cut);
       }
       bytesRead += cut;
       const text = bytes.toString('utf8');
