@@ -33,11 +33,21 @@ def output(model, name):
     return next(o for o in model.graph.output if o.name == name)
 
 
-def rename_output(model, name, new_name):
-    """Points every producer and consumer of `name` at `new_name`; returns the graph output."""
-    for node in model.graph.node:
+def rename_value(graph, name, new_name):
+    """Points every producer and consumer of `name` at `new_name`, in subgraphs (If branches) too."""
+    for node in graph.node:
         node.output[:] = [new_name if o == name else o for o in node.output]
         node.input[:] = [new_name if i == name else i for i in node.input]
+        for attribute in node.attribute:
+            if attribute.type == onnx.AttributeProto.GRAPH:
+                rename_value(attribute.g, name, new_name)
+            for sub in attribute.graphs:
+                rename_value(sub, name, new_name)
+
+
+def rename_output(model, name, new_name):
+    """Renames the value behind graph output `name`; returns the graph output, now unproduced."""
+    rename_value(model.graph, name, new_name)
     return output(model, name)
 
 
@@ -100,8 +110,7 @@ def extra_input(base):
 
 def int32_ids(base):
     model = copy.deepcopy(base)
-    for node in model.graph.node:
-        node.input[:] = ["input_ids.int64" if i == "input_ids" else i for i in node.input]
+    rename_value(model.graph, "input_ids", "input_ids.int64")
     ids = next(i for i in model.graph.input if i.name == "input_ids")
     ids.type.tensor_type.elem_type = TensorProto.INT32
     model.graph.node.insert(0, helper.make_node("Cast", ["input_ids"], ["input_ids.int64"], to=TensorProto.INT64))

@@ -26,7 +26,7 @@ export async function loadEvalModel(values: Values, mode: CacheMode): Promise<Ev
   const model = loadModelDir(values.model ?? defaultModelDir());
   checkTrainedPositions(model.arch, model.dir, { mode, sinks, window });
   const tokenizer = new TextTokenizer(model);
-  const decoder = await loadDecoder(model, threads);
+  const decoder = await loadDecoder(model, threads, (mode === 'sink' ? sinks : 0) + window);
   return { model, tokenizer, decoder, sinks, window };
 }
 
