@@ -2,6 +2,7 @@
 // drive Endless exactly as the user does (chat panel, inline completions), without the UI.
 import type * as vscode from 'vscode';
 import type { ChatMessage, EngineStats, ModelInfo } from './engine/protocol';
+import type { ViewMessage } from './webview/protocol';
 
 export type { ChatMessage, EngineStats, ModelInfo, StreamStats } from './engine/protocol';
 
@@ -41,12 +42,15 @@ export interface EndlessApi {
   /** The chat transcript as saved for this workspace (oldest first). */
   transcript(): readonly ChatMessage[];
 
+  /** The chat as the panel shows it (oldest first), with how each reply finished. */
+  chatView(): readonly ViewMessage[];
+
   /** How many times the worker has been restarted after a crash since activation. */
   restartCount(): number;
 
   /**
-   * Terminates the worker as a crash would, to prove recovery: the client restarts it with
-   * backoff and replays `init`; `whenReady()` then resolves again.
+   * Makes the worker crash, whatever is in flight, to prove recovery: requests in flight fail,
+   * the client restarts it with backoff and replays `init`; `whenReady()` then resolves again.
    */
   crashWorkerForTesting(): void;
 }

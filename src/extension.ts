@@ -88,6 +88,7 @@ export function activate(context: vscode.ExtensionContext): EndlessApi {
     },
     stats: () => engine.stats,
     transcript: () => session.transcript(),
+    chatView: () => session.view(),
     restartCount: () => engine.restartCount,
     crashWorkerForTesting: () => engine.crashForTesting(),
   };

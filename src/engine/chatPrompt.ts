@@ -5,6 +5,7 @@
 import { Template } from '@huggingface/jinja';
 import type { ChatMessage } from './protocol';
 import type { JsonObject } from './jsonFile';
+import { append } from './tokenList';
 import type { TextTokenizer } from './tokenizer';
 import { EngineInputError } from './errors';
 
@@ -64,7 +65,7 @@ export class ChatPrompt {
       if (i % 2 === 1) {
         const message = all[Number(parts[i])];
         const ids = message.role === 'assistant' ? this.replies.get(message.content) : undefined;
-        tokens.push(...(ids ?? this.encodeCached(message.content, seen)));
+        append(tokens, ids ?? this.encodeCached(message.content, seen));
         continue;
       }
       const scaffold = this.tokenizer.encodeScaffold(parts[i]);
@@ -72,7 +73,7 @@ export class ChatPrompt {
       const messageIndex = (i / 2) | 0;
       if (messageIndex < all.length) boundaries.push(tokens.length + leadingCloseLength(scaffold, this.tokenizer, i === 0));
       if (system && messageIndex === 1) headEnd = tokens.length + leadingCloseLength(scaffold, this.tokenizer, false);
-      tokens.push(...scaffold);
+      append(tokens, scaffold);
     }
     if (system && all.length === 1) headEnd = tokens.length;
     // Keep only what this transcript used: the next request restates it plus a turn or two.

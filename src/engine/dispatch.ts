@@ -19,6 +19,10 @@ export class Dispatcher {
   constructor(
     private readonly post: (message: WorkerToHost) => void,
     private readonly exit: () => void,
+    /** Ends the thread at once (a `crash` request); outside a worker there is nothing to end. */
+    private readonly crash: () => void = () => {
+      throw new EngineInputError('this engine runs in no worker thread that could crash');
+    },
   ) {
     this.scheduler.onStep = () => this.scheduleStats();
   }
@@ -61,6 +65,9 @@ export class Dispatcher {
           if (this.statsTimer) clearTimeout(this.statsTimer);
           this.exit();
         })();
+        return;
+      case 'crash':
+        this.crash();
         return;
       case 'chat': {
         const engine = this.requireEngine();
@@ -134,6 +141,7 @@ export class Dispatcher {
       generatedTokens: progress.generatedTokens,
       firstTokenMs: progress.firstTokenAt > 0 ? progress.firstTokenAt - receivedAt : 0,
       totalMs: now - receivedAt,
+      ...(progress.clipped ? { clipped: progress.clipped } : {}),
     };
     this.post({ type: 'done', id, reason, text: progress.text, usage });
   }

@@ -5,6 +5,7 @@ import { DEFAULT_SETTINGS } from '../config/settings';
 import { ChatPrompt } from './chatPrompt';
 import { Decoder } from './decoder';
 import { EditorPrompt, type EditorTarget } from './editorPrompt';
+import { checkCacheShape, checkTrainedPositions } from './cacheShape';
 import { EngineInputError } from './errors';
 import { generate } from './generate';
 import { loadModelDir, type ModelDir } from './modelDir';
@@ -103,20 +104,14 @@ export class Engine {
   }
 
   static async load(setup: EngineSetup): Promise<Engine> {
-    checkSetup(setup);
-    const model = loadModelDir(setup.modelDir);
     const mode = setup.mode ?? 'sink';
+    checkCacheShape({ mode, sinks: setup.sinks, window: setup.window });
+    const model = loadModelDir(setup.modelDir);
     const tokenizer = new TextTokenizer(model);
     const chatPrompt = new ChatPrompt(tokenizer, model.tokenizerConfig);
     const pinned = mode === 'sink' ? pinnedLength(chatPrompt, setup) : 0;
-    const capacity = setup.sinks + pinned + setup.window;
-    if (mode !== 'dense' && capacity > model.arch.maxPositionEmbeddings) {
-      const what = pinned > 0 ? `sinks + pinned system prompt + window (${setup.sinks} + ${pinned} + ${setup.window})` : `sinks + window (${setup.sinks} + ${setup.window})`;
-      throw new EngineInputError(
-        `${what} exceeds max_position_embeddings (${model.arch.maxPositionEmbeddings}) of ${model.dir}: positions would leave the range the model was trained on; use a window of at most ${model.arch.maxPositionEmbeddings - setup.sinks - pinned} tokens`,
-      );
-    }
-    const decoder = await loadDecoder(model, setup.threads, capacity);
+    checkTrainedPositions(model.arch, model.dir, { mode, sinks: setup.sinks, window: setup.window, pinned });
+    const decoder = await loadDecoder(model, setup.threads, setup.sinks + pinned + setup.window);
     return new Engine(model, tokenizer, decoder, setup, chatPrompt, pinned);
   }
 
@@ -136,6 +131,7 @@ export class Engine {
     stream.markBoundaries(sequence.boundaries);
     progress.promptTokens = sequence.tokens.length;
     progress.prefilledTokens = feed.length;
+    progress.clipped = stream.clipped;
     if (!(yield* feedWithin(stream, feed, deadline(options, t0)))) return 'time';
     const eos = this.tokenizer.special.eos;
     const reason = yield* this.generateInto(stream, eos, options, progress, onText, t0);
@@ -203,6 +199,7 @@ export class Engine {
     stream.markBoundaries(target.boundaries);
     progress.promptTokens = target.tokens.length;
     progress.prefilledTokens = feed.length;
+    progress.clipped = stream.clipped;
     if (!(yield* feedWithin(stream, feed, until))) return false;
     this.editorPrompt.commit(target);
     return true;
@@ -280,14 +277,6 @@ async function* feedWithin(stream: Stream, ids: readonly number[], until: number
     }
     if ((await steps.next()).done) return true;
     yield;
-  }
-}
-
-function checkSetup(setup: EngineSetup): void {
-  if (!Number.isInteger(setup.sinks) || setup.sinks < 0) throw new EngineInputError(`sinks must be a whole number ≥ 0, got ${setup.sinks}`);
-  if (!Number.isInteger(setup.window) || setup.window <= 0) throw new EngineInputError(`window must be a positive whole number, got ${setup.window}`);
-  if ((setup.mode ?? 'sink') === 'sink' && setup.window <= setup.sinks) {
-    throw new EngineInputError(`window (${setup.window}) must be larger than sinks (${setup.sinks})`);
   }
 }
 

@@ -69,7 +69,13 @@ export type HostToWorker =
   | { type: 'cancel'; id: number; target: number }
   /** Drop a stream's cache (or both); the next request starts cold. */
   | { type: 'reset'; id: number; stream?: StreamId }
-  | { type: 'shutdown'; id: number };
+  | { type: 'shutdown'; id: number }
+  /**
+   * Ends the worker at once with exit code 70, whatever is in flight, as a crash would: for
+   * recovery tests. It lands between two forward steps (messages are handled only then), so
+   * no native call is cut off, which would abort the whole process.
+   */
+  | { type: 'crash'; id: number };
 
 export type FinishReason = 'eos' | 'stop' | 'length' | 'time' | 'cancelled' | 'superseded';
 
@@ -82,6 +88,11 @@ export interface Usage {
   /** From receipt of the request to its first generated token. */
   firstTokenMs: number;
   totalMs: number;
+  /**
+   * Present when the prompt was longer than the window could use: this many of its first
+   * tokens were left out (the newest text is what the model saw). The host tells the user.
+   */
+  clipped?: number;
 }
 
 export interface ModelInfo {

@@ -8,6 +8,7 @@
 import type { Decoder } from './decoder';
 import type { ModelArch } from './modelDir';
 import type { CacheMode } from './protocol';
+import { checkCacheFits } from './cacheShape';
 import { SinkCache } from './sinkCache';
 
 export interface StreamOptions {
@@ -47,6 +48,8 @@ export class Stream {
   /** Logits after the last token fed. */
   lastLogits: Float32Array | null = null;
   counters: StreamCounters = emptyCounters();
+  /** Tokens of the last planned request left out because they could not fit the window. */
+  clipped = 0;
   private windowStart = 0;
   /** Logical indices where a message begins (eviction prefers to cut there). */
   private boundaries: number[] = [];
@@ -65,6 +68,7 @@ export class Stream {
     }
     if (!(window > 0)) throw new RangeError(`window must be a positive number of tokens, got ${window}`);
     this.windowCapacity = window;
+    checkCacheFits(arch, this.sinks + window);
     this.cache = new SinkCache(arch, this.sinks + window);
     this.evictChunk = Math.max(1, Math.min(options.evictChunk ?? Math.ceil(window / 8), window));
     // A chunk larger than the window would evict the context it was meant to see.
@@ -125,6 +129,7 @@ export class Stream {
     fitWindow: boolean,
     boundaries: readonly number[] = [],
   ): number[] | null {
+    this.clipped = 0;
     const wantPinned = this.options.mode === 'sink' ? pinned : 0;
     if (wantPinned > this.windowCapacity / 2) {
       throw new RangeError(`the pinned prefix (${wantPinned} tokens) must fit in half the window (${this.windowCapacity})`);
@@ -148,7 +153,7 @@ export class Stream {
     if (diverged || lastGone) {
       if (offset !== 0) return null;
       this.reset(this.pinned);
-      return this.fit([...tokens], fitWindow, boundaries);
+      return this.fit(tokens.slice(), fitWindow, boundaries);
     }
     if (match < have) this.truncateTo(match);
     const rest = tokens.slice(match - offset);
@@ -286,8 +291,9 @@ export class Stream {
     const snap = boundaries.find((b) => b >= first && b - first < room / 8);
     if (snap !== undefined) first = snap;
     this.windowStart = first;
+    this.clipped = first - start - headLeft;
     this.boundaries = this.boundaries.filter((b) => b >= first);
-    return [...rest.slice(0, headLeft), ...rest.slice(first - start)];
+    return rest.slice(0, headLeft).concat(rest.slice(first - start));
   }
 }
 
