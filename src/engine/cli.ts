@@ -8,7 +8,7 @@ import { generateCommand } from './cli/generateCommand';
 import { pplCommand } from './cli/pplCommand';
 
 const USAGE = `usage:
-  endless generate --model DIR (--prompt TEXT | --prompt-file FILE) [--max-tokens N] [--time-budget SECONDS] [--stream chat|editor] [--temperature T] [--seed N] [--system TEXT]
+  endless generate --model DIR (--prompt TEXT | --prompt-file FILE) [--max-tokens N] [--time-budget SECONDS] [--stream chat|editor] [--temperature T] [--seed N] [--system TEXT] [--ignore-eos]
   endless ppl --model DIR --text FILE --mode sink|window|dense|recompute --sinks S --window W
   endless check-cache --model DIR --text FILE --sinks S --window W
 common options: --json  --threads N (0 lets the engine choose; at most the machine's cores)  (--model defaults to the bundled model)`;

@@ -213,7 +213,7 @@ export class Engine {
     onText: (t: string) => void,
     t0: number,
   ): AsyncGenerator<void, FinishReason, void> {
-    const criteria = new StopCriteria(eos, options.maxTokens, options.timeBudgetMs, t0);
+    const criteria = new StopCriteria(options.ignoreEos ? [] : eos, options.maxTokens, options.timeBudgetMs, t0);
     const sampling = {
       temperature: options.temperature,
       topK: options.topK,

@@ -38,6 +38,8 @@ export interface GenerateOptions {
   stop: string[];
   /** Wall-clock budget for the whole request, prefill included; 0 for none. */
   timeBudgetMs: number;
+  /** Keep generating past end-of-sequence tokens (fixed-length runs for benchmarks). */
+  ignoreEos?: boolean;
 }
 
 /** A piece of code the user recently viewed or edited, streamed through the editor window. */

@@ -24,6 +24,7 @@ export const OPTIONS = {
   sinks: { type: 'string' },
   window: { type: 'string' },
   threads: { type: 'string' },
+  'ignore-eos': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;

@@ -20,6 +20,7 @@ export async function generateCommand(values: Values): Promise<void> {
     seed: values.seed === undefined ? undefined : numberArg(values, 'seed', 0),
     stop: [],
     timeBudgetMs: timeBudgetArg(values),
+    ignoreEos: values['ignore-eos'] === true,
   };
   if (options.maxTokens < 0) throw new EngineInputError(`--max-tokens must be ≥ 0, got ${options.maxTokens}`);
   const engine = await Engine.load({

@@ -21,6 +21,18 @@ describe('the bundled model', { skip }, () => {
     assert.equal(engine.tokenizer.decode([engine.tokenizer.special.sink!], true), '<|bos|>');
   });
 
+  test('ignoreEos runs a reply that would end at end-of-sequence to its full length', async () => {
+    const request = (ignoreEos: boolean) => {
+      const p = newProgress();
+      const context = { chunks: [], path: 'a.py', languageId: 'python', prefix: 'def add(a, b):\n    return', suffix: '' };
+      return drain(engine.complete(context, greedy(40, { ignoreEos }), p, () => {})).then((r) => ({ reason: r.value, generated: p.generatedTokens }));
+    };
+    const ended = await request(false);
+    assert.equal(ended.reason, 'eos');
+    assert.ok(ended.generated < 40, `${ended.generated}`);
+    assert.deepEqual(await request(true), { reason: 'length', generated: 40 });
+  });
+
   test('answers a chat message and completes code in the middle', async () => {
     const chat = newProgress();
     const reason = (await drain(engine.chat([{ role: 'user', content: 'Write a function that adds two numbers.' }], greedy(48), chat, () => {}))).value;
