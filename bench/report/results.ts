@@ -1,0 +1,25 @@
+// The shape of bench/results/latest.json: one run's machine header and each section's results.
+import type { MachineInfo } from '../lib/machine';
+import type { Bandwidth, StepBytes } from '../sections/ceiling';
+import type { DecodeResult } from '../sections/decode';
+import type { MemoryResult } from '../sections/memory';
+import type { PeersResult } from '../sections/peers';
+import type { PerplexityResult } from '../sections/perplexity';
+
+export interface BenchResults {
+  machine: MachineInfo;
+  quick: boolean;
+  /** onnxruntime / llama.cpp intra-op threads used by every engine in the run. */
+  threads: number;
+  sinks: number;
+  window: number;
+  ceiling?: { bandwidth: Bandwidth; streaming: StepBytes; standard: StepBytes };
+  decode?: DecodeResult;
+  peers?: PeersResult;
+  perplexity?: PerplexityResult;
+  memory?: MemoryResult;
+  /** Section name → error text, for sections that failed in the last run. */
+  errors: Record<string, string>;
+  /** Section name → seconds it took. */
+  seconds?: Record<string, number>;
+}
