@@ -15,8 +15,9 @@ function isStale() {
 export async function ensureNpmDeps() {
   if (!isStale()) return 'present';
   // onnxruntime-node's postinstall fetches a GPU provider from the internet; the CPU binaries
-  // the extension uses ship in the package itself.
-  const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' };
+  // the extension uses ship in the package itself. node-llama-cpp (a benchmark peer) would try
+  // to download or build llama.cpp; its prebuilt CPU binary ships in @node-llama-cpp/linux-x64.
+  const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', NODE_LLAMA_CPP_SKIP_DOWNLOAD: 'true' };
   await mustRun('npm', ['ci', '--no-audit', '--no-fund'], { cwd: ROOT, env, label: 'npm ci' });
   return 'installed';
 }
