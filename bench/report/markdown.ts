@@ -10,6 +10,15 @@ const f = (x: number | undefined, d = 2) => (x === undefined || !Number.isFinite
 const ratio = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : `${x.toFixed(2)}×`);
 const met = (ok: boolean | undefined) => (ok === undefined ? '–' : ok ? 'met' : 'not met');
 
+/** One colour per engine in every plot. */
+const ENGINE_COLORS: [string, string][] = [
+  ['Endless, streaming', '#1f77b4'],
+  ['Endless, standard', '#2ca02c'],
+  ['transformers.js', '#ff7f0e'],
+  ['llama.cpp', '#9467bd'],
+];
+const engineColor = (name: string) => ENGINE_COLORS.find(([prefix]) => name.startsWith(prefix))?.[1];
+
 function peer(r: BenchResults, name: string, context: number): PeerPoint | undefined {
   return r.peers?.points.find((p) => p.peer.startsWith(name) && p.context === context);
 }
@@ -43,6 +52,7 @@ function plots(r: BenchResults, dir: string): string[] {
     const xs = d.byCached.map((p) => p.cached);
     const peers: Series[] = [...new Set(r.peers?.points.map((p) => p.peer) ?? [])].map((name) => ({
       name: `${name} (side by side)`,
+      color: engineColor(name),
       points: r.peers!.points.filter((p) => p.peer === name).map((p) => [p.context, p.decodeMsPerToken] as [number, number]),
     }));
     put(
@@ -54,13 +64,15 @@ function plots(r: BenchResults, dir: string): string[] {
         xLog: true,
         yLog: true,
         series: [
-          { name: 'Endless, streaming graph', points: d.byCached.map((p) => [p.cached, p.msPerToken]) },
+          { name: 'Endless, streaming graph: sweep', color: '#08306b', points: d.byCached.map((p) => [p.cached, p.msPerToken]) },
+          { name: 'the same sweep, CPU time', color: '#08306b', dashed: true, points: d.byCached.map((p) => [p.cached, p.cpuMsPerToken]) },
           ...peers,
-          { name: 'memory-bandwidth floor (Endless)', dashed: true, points: xs.map((x) => [x, floor(r, r.ceiling?.streaming, x) ?? NaN]) },
+          { name: 'memory-bandwidth floor (Endless)', color: '#555', dashed: true, points: xs.map((x) => [x, floor(r, r.ceiling?.streaming, x) ?? NaN]) },
         ],
       }),
     );
     const mode = (m: string) => d.byPosition.filter((p) => p.mode === m).map((p) => [p.position, p.msPerToken] as [number, number]);
+    const cpu = (m: string) => d.byPosition.filter((p) => p.mode === m).map((p) => [p.position, p.cpuMsPerToken] as [number, number]);
     put(
       'decode-vs-position.svg',
       lineChart({
@@ -70,10 +82,11 @@ function plots(r: BenchResults, dir: string): string[] {
         xLog: true,
         yLog: true,
         series: [
-          { name: 'sink (Endless)', points: mode('sink') },
-          { name: 'dense (no eviction)', points: mode('dense') },
-          { name: 'recompute (window re-run per token)', points: mode('recompute') },
-          { name: 'floor, sink cache full', dashed: true, points: mode('sink').map(([x]) => [x, floor(r, r.ceiling?.streaming, d.sinks + d.window) ?? NaN]) },
+          { name: 'sink (Endless)', color: '#1f77b4', points: mode('sink') },
+          { name: 'sink, CPU time', color: '#1f77b4', dashed: true, points: cpu('sink') },
+          { name: 'dense (no eviction)', color: '#d62728', points: mode('dense') },
+          { name: 'recompute (window re-run per token)', color: '#2ca02c', points: mode('recompute') },
+          { name: 'memory-bandwidth floor, sink cache full', color: '#555', dashed: true, points: mode('sink').map(([x]) => [x, floor(r, r.ceiling?.streaming, d.sinks + d.window) ?? NaN]) },
         ],
       }),
     );
@@ -87,7 +100,7 @@ function plots(r: BenchResults, dir: string): string[] {
         xLabel: 'prompt tokens',
         yLabel: 'tokens per second (prompt → first token)',
         yMin: 0,
-        series: names.map((n) => ({ name: n, points: r.peers!.points.filter((p) => p.peer === n).map((p) => [p.context, p.prefillTokensPerSec] as [number, number]) })),
+        series: names.map((n) => ({ name: n, color: engineColor(n), points: r.peers!.points.filter((p) => p.peer === n).map((p) => [p.context, p.prefillTokensPerSec] as [number, number]) })),
       }),
     );
   }
@@ -162,7 +175,10 @@ function summary(r: BenchResults): string[] {
   }
   if (r.ceiling && s900) {
     const fl = floor(r, r.ceiling.streaming, 900)!;
-    rows.push(`| Endless decode at ~900 as a multiple of the bandwidth floor (${f(fl)} ms) | ${ratio(s900.decodeMsPerToken / fl)} | 1× is the limit | |`);
+    rows.push(`| Endless decode at ~900 as a multiple of the bandwidth floor (${f(fl)} ms) | ${ratio(s900.decodeMsPerToken / fl)} (CPU ${ratio(s900.decodeCpuMsPerToken / fl)}) | 1× is the limit | |`);
+    const l900 = ll(900);
+    const lfl = floor(r, r.peers?.ggufStepBytes, 900);
+    if (l900 && lfl) rows.push(`| llama.cpp decode at ~900 as a multiple of its floor (${f(lfl)} ms) | ${ratio(l900.decodeMsPerToken / lfl)} (CPU ${ratio(l900.decodeCpuMsPerToken / lfl)}) | | |`);
   }
   if (r.perplexity) {
     const p = (m: string) => r.perplexity!.curves.find((c) => c.mode === m);

@@ -6,6 +6,8 @@ export interface Series {
   points: [number, number][];
   /** Dashed line (e.g. a computed rather than measured series). */
   dashed?: boolean;
+  /** CSS colour; by default the palette's colour for the series' place. */
+  color?: string;
 }
 
 export interface Chart {
@@ -109,7 +111,7 @@ export function lineChart(chart: Chart): string {
   }
   out.push(`<clipPath id="plot"><rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}"/></clipPath>`);
   chart.series.forEach((s, i) => {
-    const color = COLORS[i % COLORS.length];
+    const color = s.color ?? COLORS[i % COLORS.length];
     const p = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)).sort((a, b) => a[0] - b[0]);
     if (p.length > 1) {
       const d = p.map(([x, y], j) => `${j ? 'L' : 'M'}${sx(x).toFixed(1)} ${sy(y).toFixed(1)}`).join(' ');
@@ -120,7 +122,7 @@ export function lineChart(chart: Chart): string {
   // Legend below the plot.
   const cols = LEGEND_COLS;
   chart.series.forEach((s, i) => {
-    const color = COLORS[i % COLORS.length];
+    const color = s.color ?? COLORS[i % COLORS.length];
     const x = M.left + (i % cols) * (pw / cols);
     const y = M.top + ph + 62 + Math.floor(i / cols) * LEGEND_ROW;
     out.push(`<line x1="${x}" y1="${y - 4}" x2="${x + 22}" y2="${y - 4}" stroke="${color}" stroke-width="3"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
