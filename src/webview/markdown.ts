@@ -18,7 +18,7 @@ const ALLOWED_ATTR = ['href', 'title', 'class', 'data-lang', 'start', 'align'];
 /** Code blocks longer than this are not highlighted at all. */
 export const HIGHLIGHT_MAX_CHARS = 16_000;
 /** Code blocks without a known language are auto-detected only up to this length. */
-export const AUTO_DETECT_MAX_CHARS = 1_000;
+export const AUTO_DETECT_MAX_CHARS = 500;
 /** A line this long (minified code, data) is not highlighted either: grammars backtrack on it. */
 const HIGHLIGHT_MAX_LINE_CHARS = 2_000;
 

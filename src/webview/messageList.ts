@@ -6,7 +6,6 @@
 import type { FinishReason } from '../engine/protocol';
 import { h } from './dom';
 import type { MarkdownRenderer } from './markdown';
-import type { Block } from './markdownBlocks';
 import { type CodeAction, PANEL_MESSAGE_CAP, type PanelMessage } from './protocol';
 import { ReplyView } from './replyView';
 
@@ -61,8 +60,8 @@ export class MessageList {
     this.element = h(
       'div',
       { className: 'messages', role: 'log', 'aria-label': 'Conversation', 'aria-live': 'polite', tabindex: 0 },
-      this.olderButton,
       this.empty,
+      this.olderButton,
       this.latestButton,
     );
     this.element.addEventListener('scroll', () => {
@@ -221,26 +220,33 @@ export class MessageList {
 
   /** Drops the oldest messages past the cap; they can be loaded again. */
   private trimTop(): void {
-    for (const [id, entry] of this.entries) {
-      if (this.entries.size <= this.cap) break;
-      if (entry === this.live) break;
-      entry.element.remove();
-      this.entries.delete(id);
+    while (this.entries.size > this.cap) {
+      const entry = this.entryAt(this.olderButton.nextElementSibling);
+      if (!entry || entry === this.live) break;
+      this.drop(entry);
       this.hasOlder = true;
     }
   }
 
   /** Drops the newest messages past the cap (the reader went far back). */
   private trimBottom(): void {
-    if (this.entries.size <= this.cap) return;
-    const ids = [...this.entries.keys()];
-    for (const id of ids.slice(this.cap)) {
-      const entry = this.entries.get(id)!;
+    while (this.entries.size > this.cap) {
+      const entry = this.entryAt(this.latestButton.previousElementSibling);
+      if (!entry) break;
       if (entry === this.live) this.stopLive();
-      entry.element.remove();
-      this.entries.delete(id);
+      this.drop(entry);
+      this.detached = true;
     }
-    this.detached = true;
+  }
+
+  private entryAt(element: Element | null): Entry | undefined {
+    const id = (element as HTMLElement | null)?.dataset?.id;
+    return id === undefined ? undefined : this.entries.get(id);
+  }
+
+  private drop(entry: Entry): void {
+    entry.element.remove();
+    this.entries.delete(entry.message.id);
   }
 
   private askOlder(): void {
@@ -262,7 +268,7 @@ export class MessageList {
   }
 
   private replyView(body: HTMLElement): ReplyView {
-    return new ReplyView(body, (block) => this.blockNodes(block), this.render);
+    return new ReplyView(body, (markdown) => this.blockNodes(markdown), this.render);
   }
 
   private bodyOf(message: PanelMessage): HTMLElement {
@@ -299,10 +305,10 @@ export class MessageList {
     return article;
   }
 
-  /** A complete markdown block as nodes: the only HTML the panel inserts, sanitised by markdown.ts. */
-  private blockNodes(block: Block): DocumentFragment {
+  /** Complete markdown blocks as nodes: the only HTML the panel inserts, sanitised by markdown.ts. */
+  private blockNodes(markdown: string): DocumentFragment {
     const template = document.createElement('template');
-    template.innerHTML = this.render(block.text);
+    template.innerHTML = this.render(markdown);
     const nodes = template.content;
     this.decorateCodeBlocks(nodes);
     return nodes;

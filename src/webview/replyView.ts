@@ -1,21 +1,26 @@
 // Draws a reply's markdown into its message body as the text streams in, at a cost linear in the
-// reply and bounded per frame. Complete blocks (markdownBlocks.ts) are rendered once and never
-// touched again; only the block being written is live:
+// reply and bounded per frame. Complete blocks (markdownBlocks.ts) are rendered once, together
+// with the others completed in the same frame, and never touched again; only the block being
+// written is live:
 // - an open code fence shows its code as plain text, each frame appending only what is new, and
 //   is rendered (highlighted) once when its closing line arrives;
 // - open text is re-rendered as markdown each frame while it is short, and past that shown as
 //   plain text that only grows, until a blank line completes it.
 // A restored message goes through the same path at once, so it looks the same as when it streamed.
 import { h } from './dom';
-import { BlockSplitter, type Block, type OpenBlock } from './markdownBlocks';
+import { BlockSplitter, type OpenBlock } from './markdownBlocks';
 
 /** Open text up to this length is re-rendered as markdown on each frame. */
 export const LIVE_MARKDOWN_MAX_CHARS = 4_000;
 /** Text taken in per frame at most; the rest waits for the next frame. */
 export const FRAME_BUDGET_CHARS = 64 * 1024;
 
-/** Turns a complete block into nodes (sanitised markdown with its code-block buttons). */
-export type BlockRenderer = (block: Block) => DocumentFragment;
+/**
+ * Turns complete blocks, joined, into nodes (sanitised markdown with its code-block buttons).
+ * The blocks completed in one frame are rendered together: one pass of the renderer and the
+ * sanitiser per frame rather than per paragraph.
+ */
+export type BlockRenderer = (markdown: string) => DocumentFragment;
 /** Sanitised HTML of a markdown text (markdown.ts). */
 export type LiveRenderer = (markdown: string) => string;
 
@@ -101,8 +106,7 @@ export class ReplyView {
   private placeCompleted(): void {
     const blocks = this.splitter.take();
     if (blocks.length === 0) return;
-    const fragment = document.createDocumentFragment();
-    for (const block of blocks) fragment.append(this.renderBlock(block));
+    const fragment = this.renderBlock(blocks.length === 1 ? blocks[0].text : blocks.map((block) => block.text).join(''));
     if (this.live) this.live.before(fragment);
     else this.body.append(fragment);
     this.dropLive();
