@@ -1,7 +1,7 @@
-// Turns a model's markdown into safe HTML. Three layers, because model output is untrusted:
+// Turns a model's markdown into safe DOM nodes. Three layers, because model output is untrusted:
 // markdown-it runs with raw HTML off (so `<script>` in a reply is shown as text), its link
 // check drops `javascript:`-style URLs, and DOMPurify then keeps only an allow-list of tags
-// and attributes. Code fences are highlighted with highlight.js and wrapped so the panel can
+// and attributes and hands back nodes, not a string, so the panel never assigns HTML itself. Code fences are highlighted with highlight.js and wrapped so the panel can
 // add Copy / Insert / New file buttons. Highlighting is capped: highlight.js's cost grows faster
 // than the code (language auto-detection tries every grammar, and took 21 s on one 20 KB
 // line), so large blocks are shown as plain code and only small ones are auto-detected.
@@ -22,7 +22,7 @@ export const AUTO_DETECT_MAX_CHARS = 500;
 /** A line this long (minified code, data) is not highlighted either: grammars backtrack on it. */
 const HIGHLIGHT_MAX_LINE_CHARS = 2_000;
 
-export type MarkdownRenderer = (markdown: string) => string;
+export type MarkdownRenderer = (markdown: string) => DocumentFragment;
 
 /** `purify` is DOMPurify bound to a window: the page's own in the panel, jsdom's in tests. */
 export function createMarkdownRenderer(purify: DOMPurify): MarkdownRenderer {
@@ -39,6 +39,7 @@ export function createMarkdownRenderer(purify: DOMPurify): MarkdownRenderer {
       // Only this renderer writes data- attributes: markdown-it runs with raw HTML off.
       ALLOW_DATA_ATTR: true,
       ALLOWED_URI_REGEXP: /^(?:https?:|mailto:|#)/i,
+      RETURN_DOM_FRAGMENT: true,
     });
 }
 

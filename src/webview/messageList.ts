@@ -45,6 +45,8 @@ export class MessageList {
   /** The newest messages were dropped (the reader went far back); new ones are not shown. */
   private detached = false;
   private live: Entry | undefined;
+  /** The placeholder shown in a reply until its first words arrive. */
+  private thinking: HTMLElement | undefined;
   private frame = 0;
 
   constructor(
@@ -168,7 +170,8 @@ export class MessageList {
     live.reply = undefined;
     live.element.classList.remove('streaming');
     live.element.removeAttribute('aria-busy');
-    live.element.querySelector('.thinking')?.remove();
+    this.thinking?.remove();
+    this.thinking = undefined;
   }
 
   private scheduleFrame(): void {
@@ -179,7 +182,7 @@ export class MessageList {
       if (!reply) return;
       const follow = this.atBottom();
       const more = reply.draw();
-      if (reply.shownChars > 0) reply.body.querySelector('.thinking')?.remove();
+      if (reply.shownChars > 0) this.thinking?.remove();
       if (follow) this.scrollToBottom();
       if (more) this.scheduleFrame();
     });
@@ -297,7 +300,10 @@ export class MessageList {
       for (const label of message.attachments) labels.append(h('span', { className: 'chip' }, label));
       article.append(labels);
     }
-    if (live && message.text.length === 0) body.append(h('span', { className: 'thinking' }, 'Thinking…'));
+    if (live && message.text.length === 0) {
+      this.thinking = h('span', { className: 'thinking' }, 'Thinking…');
+      body.prepend(this.thinking);
+    }
     article.append(body);
     if (message.notice) article.append(h('div', { className: 'message-note notice' }, message.notice));
     const note = message.error ? `Error: ${message.error}` : message.finish ? FINISH_NOTES[message.finish] : undefined;
@@ -305,18 +311,17 @@ export class MessageList {
     return article;
   }
 
-  /** Complete markdown blocks as nodes: the only HTML the panel inserts, sanitised by markdown.ts. */
+  /** Complete markdown blocks as nodes (sanitised by markdown.ts), with their code-block buttons. */
   private blockNodes(markdown: string): DocumentFragment {
-    const template = document.createElement('template');
-    template.innerHTML = this.render(markdown);
-    const nodes = template.content;
+    const nodes = this.render(markdown);
     this.decorateCodeBlocks(nodes);
     return nodes;
   }
 
   private decorateCodeBlocks(root: DocumentFragment): void {
     for (const block of root.querySelectorAll<HTMLElement>('.code-block')) {
-      const code = block.querySelector('code')?.textContent ?? '';
+      // markdown.ts writes each block as div.code-block > pre > code.
+      const code = block.firstElementChild?.firstElementChild?.textContent ?? '';
       // A fence just opened (or cut by Stop) has nothing to act on yet.
       if (code.trim().length === 0) continue;
       const language = block.dataset.lang ?? '';

@@ -21,8 +21,8 @@ export const FRAME_BUDGET_CHARS = 64 * 1024;
  * sanitiser per frame rather than per paragraph.
  */
 export type BlockRenderer = (markdown: string) => DocumentFragment;
-/** Sanitised HTML of a markdown text (markdown.ts). */
-export type LiveRenderer = (markdown: string) => string;
+/** Sanitised nodes of a markdown text (markdown.ts). */
+export type LiveRenderer = (markdown: string) => DocumentFragment;
 
 export class ReplyView {
   private readonly splitter = new BlockSplitter();
@@ -132,8 +132,7 @@ export class ReplyView {
       if (fresh.length > 0) this.liveTarget.append(fresh.length === 1 ? fresh[0] : fresh.join(''));
     } else if (this.live) {
       // Short open text: re-rendered whole, bounded by LIVE_MARKDOWN_MAX_CHARS.
-      // The only HTML set here is sanitised markdown (markdown.ts).
-      this.live.innerHTML = this.renderLive(block.pieces.join(''));
+      this.live.replaceChildren(this.renderLive(block.pieces.join('')));
     }
   }
 

@@ -6,9 +6,10 @@ import { AUTO_DETECT_MAX_CHARS, createMarkdownRenderer, HIGHLIGHT_MAX_CHARS } fr
 
 const window = new JSDOM('').window;
 const render = createMarkdownRenderer(createDOMPurify(window));
-const parse = (html: string) => {
+/** The rendered nodes in a container, as the panel puts them in a message. */
+const parse = (nodes: DocumentFragment) => {
   const container = window.document.createElement('div');
-  container.innerHTML = html;
+  container.append(nodes);
   return container;
 };
 

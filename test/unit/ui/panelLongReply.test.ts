@@ -73,7 +73,7 @@ describe('long replies in the chat panel', () => {
     const text = UNIT.repeat(Math.ceil(1_000_000 / UNIT.length));
     const ms = await streamReply(panel, 'mb', text, 256, 16);
     console.log(`1 MB reply: ${text.length} chars streamed and rendered in ${ms.toFixed(0)} ms`);
-    assert.ok(ms < 300_000, `took ${ms.toFixed(0)} ms`);
+    assert.ok(ms < 600_000, `took ${ms.toFixed(0)} ms`);
     const body = reply(panel, 'mb');
     const units = Math.ceil(1_000_000 / UNIT.length);
     assert.equal(body.querySelectorAll('.code-block').length, 2 * units, 'every fence became a code block');

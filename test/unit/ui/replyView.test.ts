@@ -29,7 +29,9 @@ function counted() {
       work.liveChars += markdown.length;
       work.liveCalls++;
       work.largestLive = Math.max(work.largestLive, markdown.length);
-      return `<p>${markdown.length}</p>`;
+      const fragment = window.document.createDocumentFragment();
+      fragment.append(window.document.createElement('p'));
+      return fragment;
     },
   );
   return { view, body, work };
