@@ -235,7 +235,7 @@ describe('Endless in VS Code (browser)', () => {
   });
 
   step('restores the transcript after a reload', 'reload', async () => {
-    await page.reload();
+    await page.reload({ timeout: 180_000 });
     await waitForWorkbench(page);
     // The panel may come back open after a reload; the command shows it either way.
     await runCommand(page, 'Endless: Open Chat');
