@@ -26,9 +26,9 @@ export async function openWorkbench() {
 }
 
 export async function waitForWorkbench(page) {
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  await page.locator('.monaco-workbench').waitFor({ timeout: 180_000 });
   // The activity bar entry appears once the extension's contributions are registered.
-  await page.locator('.activitybar .action-item a[aria-label^="Endless"]').first().waitFor({ timeout: 60_000 });
+  await page.locator('.activitybar .action-item a[aria-label^="Endless"]').first().waitFor({ timeout: 180_000 });
 }
 
 /**
