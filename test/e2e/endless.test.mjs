@@ -237,6 +237,8 @@ describe('Endless in VS Code (browser)', () => {
   step('restores the transcript after a reload', 'reload', async () => {
     await page.reload({ timeout: 180_000 });
     await waitForWorkbench(page);
+    // The extension's commands exist once it has activated again (its status bar item shows).
+    await page.locator('.statusbar-item', { hasText: /^\s*Endless/ }).first().waitFor({ timeout: 180_000 });
     // The panel may come back open after a reload; the command shows it either way.
     await runCommand(page, 'Endless: Open Chat');
     const chat = chatFrame(page);
