@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { EndlessApi } from './api';
 import { ChatSession } from './chat/chatSession';
 import { CHAT_VIEW_ID, ChatView } from './chat/chatView';
+import { sessionPages } from './chat/sessionPages';
 import { TranscriptStore } from './chat/transcriptStore';
 import { contextLimits } from './completion/contextBuilder';
 import { CODE_DOCUMENTS, EditorFeed } from './completion/editorFeed';
@@ -27,7 +28,7 @@ export function activate(context: vscode.ExtensionContext): EndlessApi {
   engine.start();
 
   const session = new ChatSession(engine, new TranscriptStore(context.workspaceState), () => chatOptions(settings));
-  const chatView = new ChatView(context.extensionUri, session, engine, () => settings, log);
+  const chatView = new ChatView(context.extensionUri, session, sessionPages(session), engine, () => settings, log);
   const feed = new EditorFeed(engine, () => contextLimits(settings.windowTokens), () => settings.completionEnabled);
   const completions = new InlineProvider(engine, feed, () => settings);
 

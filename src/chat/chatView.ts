@@ -8,6 +8,8 @@ import {
   type AttachmentChip,
   type EngineView,
   type HostToWebview,
+  PANEL_PAGE_SIZE,
+  type PanelMessage,
   parseWebviewToHost,
   type WebviewToHost,
 } from '../webview/protocol';
@@ -16,26 +18,50 @@ import type { ChatSession } from './chatSession';
 import { runCodeAction } from './codeActions';
 import { attachmentFromEditor } from './editorAttachments';
 import { panelHtml } from './panelHtml';
+import { TokenBatcher } from './tokenBatcher';
 
 export const CHAT_VIEW_ID = 'endless.chat';
+
+/** A page of the transcript, oldest first; `hasOlder` when more messages lie before it. */
+export interface MessagePage {
+  messages: PanelMessage[];
+  hasOlder: boolean;
+}
+
+/**
+ * The transcript as the panel reads it: never whole, a page at a time. Ids are the panel's
+ * handle on a message and must stay the same for as long as the message is in the transcript.
+ */
+export interface PanelTranscript {
+  /** The newest `limit` messages. */
+  latest(limit: number): MessagePage;
+  /** Up to `limit` messages just before message `beforeId` (an empty page if it is unknown). */
+  olderThan(beforeId: string, limit: number): MessagePage | Promise<MessagePage>;
+}
 
 export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
   private attachments: Attachment[] = [];
   private lastEditor: vscode.TextEditor | undefined = vscode.window.activeTextEditor;
   private readonly subscriptions: (vscode.Disposable | Subscription)[];
+  private readonly tokens = new TokenBatcher((id, text) => this.postNow({ type: 'token', id, text }));
+  /** The newest message the panel has, and the reply it shows as being written. */
+  private lastShown: string | undefined;
+  private liveShown: string | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly session: ChatSession,
+    private readonly transcript: PanelTranscript,
     private readonly engine: EngineClient,
     private readonly settings: () => Settings,
     private readonly log: (line: string) => void,
   ) {
     this.subscriptions = [
       session.onEvent.on((event) => {
-        if (event.type === 'token') this.post({ type: 'token', text: event.text });
-        else if (event.type === 'transcript') this.postTranscript();
+        if (event.type === 'token') {
+          if (this.liveShown) this.tokens.add(this.liveShown, event.text);
+        } else if (event.type === 'transcript') this.postNewMessages();
         else this.post({ type: 'sendFailed', text: event.text, error: event.error });
       }),
       engine.onState.on(() => this.postEngine()),
@@ -67,7 +93,10 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     });
     view.onDidDispose(() => {
       receiver.dispose();
-      if (this.view === view) this.view = undefined;
+      if (this.view === view) {
+        this.view = undefined;
+        this.tokens.clear();
+      }
     });
   }
 
@@ -78,6 +107,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   }
 
   dispose(): void {
+    this.tokens.clear();
     for (const subscription of this.subscriptions) subscription.dispose();
   }
 
@@ -85,10 +115,19 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     switch (message.type) {
       case 'ready':
         this.postEngine();
-        this.postTranscript();
-        this.postAttachments();
+        // The last statistics at once: the cache bars show the real state, not zero until the next change.
         if (this.engine.stats) this.post({ type: 'stats', stats: this.engine.stats });
+        this.postLatest();
+        this.postAttachments();
         return;
+      case 'loadLatest':
+        this.postLatest();
+        return;
+      case 'loadOlder': {
+        const page = await this.transcript.olderThan(message.before, PANEL_PAGE_SIZE);
+        this.post({ type: 'older', before: message.before, ...page });
+        return;
+      }
       case 'send': {
         const result = this.session.send(message.text, this.attachments);
         if (!result.accepted) {
@@ -136,8 +175,36 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     this.post({ type: 'engine', engine: { ...engineView(this.engine.state), sinks, window } });
   }
 
-  private postTranscript(): void {
-    this.post({ type: 'transcript', messages: this.session.view(), streaming: this.session.busy });
+  /** Replaces what the panel shows with the newest page of the transcript. */
+  private postLatest(): void {
+    const page = this.transcript.latest(PANEL_PAGE_SIZE);
+    const streaming = this.session.busy;
+    this.post({ type: 'transcript', ...page, streaming });
+    this.remember(page.messages, streaming);
+  }
+
+  /**
+   * Sends the panel only what changed since it last heard: new messages, and the reply it
+   * showed as being written if that one has now finished. A transcript that no longer holds
+   * the newest message the panel has (a new session) is sent as a fresh page.
+   */
+  private postNewMessages(): void {
+    const page = this.transcript.latest(PANEL_PAGE_SIZE);
+    const at = this.lastShown === undefined ? -1 : page.messages.findIndex((message) => message.id === this.lastShown);
+    if (at < 0) {
+      this.postLatest();
+      return;
+    }
+    const streaming = this.session.busy;
+    const from = this.liveShown === this.lastShown ? at : at + 1;
+    this.post({ type: 'append', messages: page.messages.slice(from), streaming });
+    this.remember(page.messages, streaming);
+  }
+
+  private remember(messages: PanelMessage[], streaming: boolean): void {
+    const last = messages[messages.length - 1];
+    this.lastShown = last?.id;
+    this.liveShown = streaming && last?.role === 'assistant' ? last.id : undefined;
   }
 
   private postAttachments(): void {
@@ -150,7 +217,13 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     this.post({ type: 'attachments', chips });
   }
 
+  /** Posts `message` after the tokens still queued, so the panel sees everything in order. */
   private post(message: HostToWebview): void {
+    this.tokens.flush();
+    this.postNow(message);
+  }
+
+  private postNow(message: HostToWebview): void {
     void this.view?.webview.postMessage(message);
   }
 }

@@ -18,9 +18,11 @@ const post = (message: WebviewToHost) => vscode.postMessage(message);
 let streaming = false;
 let sending = false;
 
-const messages = new MessageList(createMarkdownRenderer(DOMPurify), (action, code, language) =>
-  post({ type: 'codeAction', action, code, language }),
-);
+const messages = new MessageList(createMarkdownRenderer(DOMPurify), {
+  codeAction: (action, code, language) => post({ type: 'codeAction', action, code, language }),
+  loadOlder: (before) => post({ type: 'loadOlder', before }),
+  loadLatest: () => post({ type: 'loadLatest' }),
+});
 const cache = new CacheView();
 
 const status = h('div', { className: 'engine-status', role: 'status' }, 'Loading model…');
@@ -101,11 +103,22 @@ function receive(message: HostToWebview): void {
   switch (message.type) {
     case 'transcript':
       streaming = message.streaming;
-      messages.setTranscript(message.messages, message.streaming);
+      messages.replace(message.messages, message.hasOlder, message.streaming);
       updateButtons();
       return;
+    case 'append':
+      streaming = message.streaming;
+      messages.append(message.messages, message.streaming);
+      updateButtons();
+      return;
+    case 'older':
+      messages.prependOlder(message.before, message.messages, message.hasOlder);
+      return;
     case 'token':
-      messages.appendToken(message.text);
+      messages.appendToken(message.id, message.text);
+      return;
+    case 'notice':
+      showNotice(message.text, 'info');
       return;
     case 'sendAccepted':
       sending = false;
@@ -136,18 +149,14 @@ function receive(message: HostToWebview): void {
 }
 
 function renderChips(list: AttachmentChip[]): void {
-  chips.replaceChildren(
-    ...list.map((chip) => {
-      const remove = h('button', { type: 'button', className: 'chip-remove', 'aria-label': `Remove ${chip.label}`, title: 'Remove' }, '×');
-      remove.addEventListener('click', () => post({ type: 'removeAttachment', id: chip.id }));
-      return h(
-        'span',
-        { className: chip.clippedNotice ? 'chip clipped' : 'chip', title: chip.clippedNotice ?? `${chip.chars} characters` },
-        chip.label,
-        remove,
-      );
-    }),
-  );
+  chips.replaceChildren();
+  for (const chip of list) {
+    const remove = h('button', { type: 'button', className: 'chip-remove', 'aria-label': `Remove ${chip.label}`, title: 'Remove' }, '×');
+    remove.addEventListener('click', () => post({ type: 'removeAttachment', id: chip.id }));
+    chips.append(
+      h('span', { className: chip.clippedNotice ? 'chip clipped' : 'chip', title: chip.clippedNotice ?? `${chip.chars} characters` }, chip.label, remove),
+    );
+  }
   const clipped = list.filter((chip) => chip.clippedNotice).map((chip) => `${chip.label}: ${chip.clippedNotice}`);
   showNotice(clipped.join(' '), 'info');
 }

@@ -14,7 +14,22 @@ export interface ViewMessage {
   finish?: FinishReason;
   /** Set when the reply failed; shown under the message. */
   error?: string;
+  /** Something the user should know about this message, e.g. that only its end fitted the model's window. */
+  notice?: string;
 }
+
+/** A message as it travels to the panel: `id` is stable for the message's life in the transcript. */
+export interface PanelMessage extends ViewMessage {
+  id: string;
+}
+
+/**
+ * The panel keeps at most this many messages in its DOM; older ones are dropped from the top
+ * and loaded again from the host, a page at a time, when the user scrolls up to them.
+ */
+export const PANEL_MESSAGE_CAP = 200;
+/** Messages per page: the newest page on load, and each page of older messages. */
+export const PANEL_PAGE_SIZE = 50;
 
 export interface AttachmentChip {
   id: string;
@@ -38,10 +53,19 @@ export interface EngineView {
 }
 
 export type HostToWebview =
-  /** Replaces the whole transcript; `streaming` means the last message is still being written. */
-  | { type: 'transcript'; messages: ViewMessage[]; streaming: boolean }
-  /** Appends text to the reply being written (the last message). */
-  | { type: 'token'; text: string }
+  /**
+   * Replaces what the panel shows with the newest page of the transcript. `hasOlder`: more
+   * messages lie before it. `streaming`: the last message is still being written.
+   */
+  | { type: 'transcript'; messages: PanelMessage[]; hasOlder: boolean; streaming: boolean }
+  /** New messages at the end, or a new state of messages already shown (same id): never the whole transcript. */
+  | { type: 'append'; messages: PanelMessage[]; streaming: boolean }
+  /** The page of messages just before message `before` (answer to `loadOlder`). */
+  | { type: 'older'; before: string; messages: PanelMessage[]; hasOlder: boolean }
+  /** Text appended to the reply `id` being written (the tokens of about one frame). */
+  | { type: 'token'; id: string; text: string }
+  /** A notice for the user about the chat (not tied to one message), shown above the input. */
+  | { type: 'notice'; text: string }
   /** The host took the message: the input may be cleared. */
   | { type: 'sendAccepted' }
   /** The message was not sent; the input keeps (or gets back) `text`. */
@@ -64,6 +88,10 @@ export type WebviewToHost =
    */
   | { type: 'stop'; shownChars?: number }
   | { type: 'newSession' }
+  /** The user scrolled up to the oldest message shown, `before`: send the page before it. */
+  | { type: 'loadOlder'; before: string }
+  /** The user asked to go back to the newest messages (after reading far back). */
+  | { type: 'loadLatest' }
   | { type: 'attach'; what: AttachKind }
   | { type: 'removeAttachment'; id: string }
   | { type: 'codeAction'; action: CodeAction; code: string; language: string };
@@ -90,6 +118,9 @@ const MODEL_NUMBERS = ['layers', 'kvHeads', 'headDim', 'vocabSize', 'maxPosition
 
 /** Maximum length of text the webview may send in one message (a long paste is fine; a runaway is not). */
 export const MAX_MESSAGE_CHARS = 200_000;
+/** Longest message id either end accepts. */
+const MAX_ID_CHARS = 200;
+const isId = (value: unknown): value is string => isString(value) && value.length > 0 && value.length <= MAX_ID_CHARS;
 
 /** Validates a message from the webview. */
 export function parseWebviewToHost(value: unknown): Parsed<WebviewToHost> {
@@ -97,7 +128,11 @@ export function parseWebviewToHost(value: unknown): Parsed<WebviewToHost> {
   switch (value.type) {
     case 'ready':
     case 'newSession':
+    case 'loadLatest':
       return { ok: true, message: { type: value.type } };
+    case 'loadOlder':
+      if (!isId(value.before)) return fail(`"loadOlder" needs "before": a message id of 1 to ${MAX_ID_CHARS} characters`);
+      return { ok: true, message: { type: 'loadOlder', before: value.before } };
     case 'stop': {
       const shown = value.shownChars;
       if (shown === undefined) return { ok: true, message: { type: 'stop' } };
@@ -132,21 +167,26 @@ export function parseWebviewToHost(value: unknown): Parsed<WebviewToHost> {
 export function parseHostToWebview(value: unknown): Parsed<HostToWebview> {
   if (!isRecord(value) || !isString(value.type)) return fail('a message must be an object with a string "type"');
   switch (value.type) {
-    case 'transcript': {
-      if (!Array.isArray(value.messages) || typeof value.streaming !== 'boolean') {
-        return fail('"transcript" needs a "messages" array and a boolean "streaming"');
+    case 'transcript':
+    case 'append':
+    case 'older': {
+      const messages = toPanelMessages(value.type, value.messages);
+      if (!Array.isArray(messages)) return messages;
+      if (value.type === 'older') {
+        if (!isId(value.before) || typeof value.hasOlder !== 'boolean') return fail('"older" needs a message id "before" and a boolean "hasOlder"');
+        return { ok: true, message: { type: 'older', before: value.before, messages, hasOlder: value.hasOlder } };
       }
-      const messages: ViewMessage[] = [];
-      for (const [index, item] of value.messages.entries()) {
-        const message = toViewMessage(item);
-        if (!message) return fail(`"transcript" message ${index} is malformed`);
-        messages.push(message);
-      }
-      return { ok: true, message: { type: 'transcript', messages, streaming: value.streaming } };
+      if (typeof value.streaming !== 'boolean') return fail(`"${value.type}" needs a boolean "streaming"`);
+      if (value.type === 'append') return { ok: true, message: { type: 'append', messages, streaming: value.streaming } };
+      if (typeof value.hasOlder !== 'boolean') return fail('"transcript" needs a boolean "hasOlder"');
+      return { ok: true, message: { type: 'transcript', messages, hasOlder: value.hasOlder, streaming: value.streaming } };
     }
     case 'token':
-      if (!isString(value.text)) return fail('"token" needs a string "text"');
-      return { ok: true, message: { type: 'token', text: value.text } };
+      if (!isId(value.id) || !isString(value.text)) return fail('"token" needs a message id "id" and a string "text"');
+      return { ok: true, message: { type: 'token', id: value.id, text: value.text } };
+    case 'notice':
+      if (!isString(value.text)) return fail('"notice" needs a string "text"');
+      return { ok: true, message: { type: 'notice', text: value.text } };
     case 'sendAccepted':
     case 'focusInput':
       return { ok: true, message: { type: value.type } };
@@ -197,14 +237,28 @@ export function parseHostToWebview(value: unknown): Parsed<HostToWebview> {
   }
 }
 
-function toViewMessage(value: unknown): ViewMessage | undefined {
+/** A page of messages, each validated; a page longer than the panel keeps is refused. */
+function toPanelMessages(type: string, value: unknown): PanelMessage[] | { ok: false; error: string } {
+  if (!Array.isArray(value)) return fail(`"${type}" needs a "messages" array`);
+  if (value.length > PANEL_MESSAGE_CAP) return fail(`"${type}" has ${value.length} messages; the panel takes at most ${PANEL_MESSAGE_CAP} at a time`);
+  const messages: PanelMessage[] = [];
+  for (const [index, item] of value.entries()) {
+    const message = toPanelMessage(item);
+    if (!message) return fail(`"${type}" message ${index} is malformed`);
+    messages.push(message);
+  }
+  return messages;
+}
+
+function toPanelMessage(value: unknown): PanelMessage | undefined {
   if (!isRecord(value)) return undefined;
-  const { role, text, attachments, finish, error } = value;
-  if (role !== 'user' && role !== 'assistant') return undefined;
+  const { id, role, text, attachments, finish, error, notice } = value;
+  if (!isId(id) || (role !== 'user' && role !== 'assistant')) return undefined;
   if (!isString(text) || !isStringArray(attachments)) return undefined;
   if (finish !== undefined && !(isString(finish) && FINISH_REASONS.includes(finish))) return undefined;
   if (error !== undefined && !isString(error)) return undefined;
-  return { role, text, attachments, finish: finish as FinishReason | undefined, error };
+  if (notice !== undefined && !isString(notice)) return undefined;
+  return { id, role, text, attachments, finish: finish as FinishReason | undefined, error, notice };
 }
 
 function isModelInfo(value: unknown): value is ModelInfo {

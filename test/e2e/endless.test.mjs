@@ -235,13 +235,27 @@ describe('Endless in VS Code (browser)', () => {
   });
 
   step('restores the transcript after a reload', 'reload', async () => {
-    await page.reload();
+    await page.reload({ timeout: 180_000 });
     await waitForWorkbench(page);
+    // The extension's commands exist once it has activated again (its status bar item shows).
+    await page.locator('.statusbar-item', { hasText: /^\s*Endless/ }).first().waitFor({ timeout: 180_000 });
     // The panel may come back open after a reload; the command shows it either way.
     await runCommand(page, 'Endless: Open Chat');
     const chat = chatFrame(page);
     await chat.locator('[data-role="user"]', { hasText: FIRST_MESSAGE }).waitFor({ timeout: 60_000 });
     assert.ok((await chat.locator('[data-role="assistant"]').count()) >= 1, 'the replies are restored too');
+    // The cache bars show the engine's state at once, without a new message: the same numbers
+    // as the status bar's readout ("Endless used/capacity"), as soon as the engine is ready.
+    await chat.locator('.engine-status', { hasText: /ready/i }).waitFor({ timeout: 120_000 });
+    const bar = chat.locator('[data-stream="chat"]');
+    const item = page.locator('.statusbar-item', { hasText: /^\s*Endless\s+\d/ }).first();
+    const shown = await eventually('the chat cache bar and the status bar to agree', async () => {
+      const capacity = Number(await bar.getAttribute('data-capacity'));
+      const used = Number(await bar.getAttribute('data-used'));
+      const readout = ((await item.textContent().catch(() => '')) ?? '').match(/Endless\s+(\d+)\/(\d+)/);
+      return capacity > 0 && readout && Number(readout[1]) === used && Number(readout[2]) === capacity ? { used, capacity } : undefined;
+    }, 5_000);
+    assert.ok(shown.used <= shown.capacity, `used ${shown.used} of ${shown.capacity}`);
     await screenshot(page, '10-transcript-restored');
   });
 });

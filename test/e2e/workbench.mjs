@@ -19,15 +19,16 @@ export async function openWorkbench() {
   const browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
-  await page.goto(workbenchUrl());
+  // A loaded machine (CI has 2 cores) can take more than the default 30 s to serve the workbench.
+  await page.goto(workbenchUrl(), { timeout: 180_000 });
   await waitForWorkbench(page);
   return { browser, page };
 }
 
 export async function waitForWorkbench(page) {
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  await page.locator('.monaco-workbench').waitFor({ timeout: 180_000 });
   // The activity bar entry appears once the extension's contributions are registered.
-  await page.locator('.activitybar .action-item a[aria-label^="Endless"]').first().waitFor({ timeout: 60_000 });
+  await page.locator('.activitybar .action-item a[aria-label^="Endless"]').first().waitFor({ timeout: 180_000 });
 }
 
 /**

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import createDOMPurify from 'dompurify';
 import { JSDOM } from 'jsdom';
-import { createMarkdownRenderer } from '../../../src/webview/markdown';
+import { AUTO_DETECT_MAX_CHARS, createMarkdownRenderer, HIGHLIGHT_MAX_CHARS } from '../../../src/webview/markdown';
 
 const window = new JSDOM('').window;
 const render = createMarkdownRenderer(createDOMPurify(window));
-const parse = (html: string) => {
+/** The rendered nodes in a container, as the panel puts them in a message. */
+const parse = (nodes: DocumentFragment) => {
   const container = window.document.createElement('div');
-  container.innerHTML = html;
+  container.append(nodes);
   return container;
 };
 
@@ -58,5 +59,21 @@ describe('markdown rendering of model output', () => {
     assert.equal(dom.querySelectorAll('li').length, 2);
     assert.equal(dom.querySelector('strong')?.textContent, 'two');
     assert.equal(dom.querySelector('p > code')?.textContent, 'inline');
+  });
+
+  it('highlights within its caps only: no auto-detection on large blocks, no highlighting past the size cap', () => {
+    const small = parse(render('```\nconst answer = 42; // why\n```'));
+    assert.ok(small.querySelector('[class^="hljs-"]'), 'a small block without a language is auto-detected');
+    const unlabelled = 'const answer = 42; // why\n'.repeat(Math.ceil(AUTO_DETECT_MAX_CHARS / 20));
+    assert.equal(parse(render(`\`\`\`\n${unlabelled}\`\`\``)).querySelector('[class^="hljs-"]'), null, 'a larger one is not');
+    const huge = 'let x = 1;\n'.repeat(Math.ceil(HIGHLIGHT_MAX_CHARS / 11) + 1);
+    const dom = parse(render(`\`\`\`ts\n${huge}\`\`\``));
+    assert.equal(dom.querySelector('[class^="hljs-"]'), null, 'past the size cap a known language is not highlighted either');
+    assert.equal(dom.querySelector('code')?.textContent, huge, 'but the code is all there');
+    const line = `const t = [${'1, '.repeat(3000)}];\n`;
+    const started = performance.now();
+    const long = parse(render(`\`\`\`\n${line}\`\`\``));
+    assert.equal(long.querySelector('code')?.textContent, line);
+    assert.ok(performance.now() - started < 5_000, 'a 9 KB line renders at once (auto-detection took seconds)');
   });
 });

@@ -2,40 +2,9 @@
 // the input kept on failure, validation of what arrives, the cache bar's test handles.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { build } from 'esbuild';
-import { JSDOM } from 'jsdom';
 import type { EngineStats, StreamStats } from '../../../src/engine/protocol';
-import type { HostToWebview, WebviewToHost } from '../../../src/webview/protocol';
-
-const bundle = build({ entryPoints: ['src/webview/main.ts'], bundle: true, write: false, format: 'iife', platform: 'browser', target: 'es2022' })
-  .then((result) => result.outputFiles[0].text);
-
-interface Panel {
-  window: JSDOM['window'];
-  sent: WebviewToHost[];
-  receive(message: unknown): Promise<void>;
-  input: HTMLTextAreaElement;
-  button(name: string): HTMLButtonElement;
-}
-
-async function openPanel(): Promise<Panel> {
-  const dom = new JSDOM('<!DOCTYPE html><body><div id="app"></div></body>', { runScripts: 'outside-only', pretendToBeVisual: true });
-  const sent: WebviewToHost[] = [];
-  // Copied out of the page's realm, as postMessage's structured clone does.
-  Object.assign(dom.window, { acquireVsCodeApi: () => ({ postMessage: (message: WebviewToHost) => sent.push(JSON.parse(JSON.stringify(message))) }) });
-  dom.window.eval(await bundle);
-  const document = dom.window.document;
-  return {
-    window: dom.window,
-    sent,
-    async receive(message) {
-      dom.window.dispatchEvent(new dom.window.MessageEvent('message', { data: message }));
-      await new Promise((resolve) => dom.window.requestAnimationFrame(() => resolve(undefined)));
-    },
-    input: document.querySelector('textarea[aria-label="Message"]')!,
-    button: (name) => [...document.querySelectorAll('button')].find((b) => b.textContent === name)!,
-  };
-}
+import type { HostToWebview } from '../../../src/webview/protocol';
+import { openPanel, type Panel } from './panelPage';
 
 function key(panel: Panel, init: KeyboardEventInit): boolean {
   const event = new panel.window.KeyboardEvent('keydown', { bubbles: true, cancelable: true, ...init });
@@ -86,9 +55,10 @@ describe('chat panel page', () => {
     await panel.receive({
       type: 'transcript',
       streaming: false,
+      hasOlder: false,
       messages: [
-        { role: 'user', text: '<b>hi</b>', attachments: [] },
-        { role: 'assistant', text: '**bold** <img src=x onerror=alert(1)>', attachments: [], finish: 'eos' },
+        { id: 'u', role: 'user', text: '<b>hi</b>', attachments: [] },
+        { id: 'a', role: 'assistant', text: '**bold** <img src=x onerror=alert(1)>', attachments: [], finish: 'eos' },
       ],
     } satisfies HostToWebview);
     const document = panel.window.document;
@@ -101,19 +71,23 @@ describe('chat panel page', () => {
   });
 
   it('streams tokens into the reply being written, with Stop on while it is', async () => {
-    await panel.receive({ type: 'transcript', streaming: true, messages: [{ role: 'user', text: 'q', attachments: [] }, { role: 'assistant', text: '', attachments: [] }] });
+    await panel.receive({ type: 'transcript', streaming: false, hasOlder: false, messages: [] });
+    await panel.receive({ type: 'append', streaming: true, messages: [{ id: 'q', role: 'user', text: 'q', attachments: [] }, { id: 'r', role: 'assistant', text: '', attachments: [] }] });
     assert.equal(panel.button('Stop').disabled, false);
     assert.equal(panel.button('Send').disabled, true);
-    await panel.receive({ type: 'token', text: 'Hel' });
-    await panel.receive({ type: 'token', text: 'lo' });
+    assert.match(panel.window.document.querySelector('[data-role="assistant"]')!.textContent!, /Thinking/);
+    await panel.receive({ type: 'token', id: 'r', text: 'Hel' });
+    await panel.receive({ type: 'token', id: 'other', text: 'XYZ' });
+    await panel.receive({ type: 'token', id: 'r', text: 'lo' });
     const reply = panel.window.document.querySelector('[data-role="assistant"]')!;
     assert.equal(reply.getAttribute('aria-busy'), 'true');
     assert.match(reply.textContent!, /Hello/);
     key(panel, { key: 'Escape' });
     assert.deepEqual(panel.sent.at(-1), { type: 'stop', shownChars: 5 }, 'Stop says how much of the reply was shown');
-    await panel.receive({ type: 'token', text: ' world, in transit' });
+    await panel.receive({ type: 'token', id: 'r', text: ' world, in transit' });
     assert.doesNotMatch(panel.window.document.querySelector('[data-role="assistant"]')!.textContent!, /world/, 'tokens after Stop are not shown');
-    await panel.receive({ type: 'transcript', streaming: false, messages: [{ role: 'user', text: 'q', attachments: [] }, { role: 'assistant', text: 'Hello', attachments: [], finish: 'cancelled' }] });
+    await panel.receive({ type: 'append', streaming: false, messages: [{ id: 'r', role: 'assistant', text: 'Hello', attachments: [], finish: 'cancelled' }] });
+    assert.equal(panel.window.document.querySelectorAll('[data-role]').length, 2, 'the finished reply replaced the one being written');
     assert.equal(panel.window.document.querySelector('[aria-busy="true"]'), null);
     assert.equal(panel.button('Stop').disabled, true);
     assert.match(panel.window.document.querySelector('[data-role="assistant"]')!.textContent!, /Stopped\./);
@@ -135,13 +109,14 @@ describe('chat panel page', () => {
   it('ignores a malformed message from the host', async () => {
     const before = panel.window.document.body.innerHTML;
     await panel.receive({ type: 'stats', stats: { model: 'm' } });
-    await panel.receive({ type: 'transcript', streaming: false, messages: [{ role: 'system', text: 'x', attachments: [] }] });
+    await panel.receive({ type: 'transcript', streaming: false, hasOlder: false, messages: [{ id: 's', role: 'system', text: 'x', attachments: [] }] });
+    await panel.receive({ type: 'token', text: 'no id' });
     await panel.receive('<img src=x>');
     assert.equal(panel.window.document.body.innerHTML, before);
   });
 
   it('posts code block actions with the block\'s code and language', async () => {
-    await panel.receive({ type: 'transcript', streaming: false, messages: [{ role: 'assistant', text: '```py\nprint(1)\n```', attachments: [], finish: 'eos' }] });
+    await panel.receive({ type: 'transcript', streaming: false, hasOlder: false, messages: [{ id: 'a', role: 'assistant', text: '```py\nprint(1)\n```', attachments: [], finish: 'eos' }] });
     const insert = [...panel.window.document.querySelectorAll('button')].find((b) => b.getAttribute('aria-label') === 'Insert code at cursor')!;
     insert.click();
     assert.deepEqual(panel.sent.at(-1), { type: 'codeAction', action: 'insert', code: 'print(1)\n', language: 'py' });
