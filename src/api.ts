@@ -49,6 +49,15 @@ export interface EndlessApi {
   restartCount(): number;
 
   /**
+   * What the engine is doing: `idle` until first use (no worker exists yet), then `starting`,
+   * `ready`, `failed`, `restarting` or `stopped`.
+   */
+  engineState(): 'idle' | 'starting' | 'ready' | 'failed' | 'restarting' | 'stopped';
+
+  /** The value Endless last gave the `endless.streaming` context key (Stop's enablement). */
+  streamingContext(): boolean;
+
+  /**
    * Makes the worker crash, whatever is in flight, to prove recovery: requests in flight fail,
    * the client restarts it with backoff and replays `init`; `whenReady()` then resolves again.
    */

@@ -1,10 +1,13 @@
-// Composition root: reads the settings, starts the engine worker and wires the features to it.
-// Every feature lives in its own folder; nothing here does more than connect them.
+// Composition root: reads the settings, creates the engine client and wires the features to it.
+// The worker starts on first use (a chat, a completion, the panel opened), not at activation:
+// most windows never need the model. Every feature lives in its own folder; nothing here does
+// more than connect them.
 import * as vscode from 'vscode';
 import type { EndlessApi } from './api';
 import { ChatSession } from './chat/chatSession';
 import { CHAT_VIEW_ID, ChatView } from './chat/chatView';
 import { sessionPages } from './chat/sessionPages';
+import { StreamingKey } from './chat/streamingKey';
 import { TranscriptStore } from './chat/transcriptStore';
 import { contextLimits } from './completion/contextBuilder';
 import { CODE_DOCUMENTS, EditorFeed } from './completion/editorFeed';
@@ -12,49 +15,68 @@ import { InlineProvider } from './completion/inlineProvider';
 import { engineConfig, readSettings, sameEngineConfig } from './config/readSettings';
 import { chatOptions, type Settings } from './config/settings';
 import { EngineClient } from './host/engineClient';
+import { logEngine } from './host/engineLog';
 import { fullReport } from './status/format';
+import { LoadProgress } from './status/loadProgress';
 import { StatusItem } from './status/statusItem';
 
+const WALKTHROUGH_ID = 'endless.welcome';
+
 export function activate(context: vscode.ExtensionContext): EndlessApi {
-  const output = vscode.window.createOutputChannel('Endless');
-  const log = (line: string) => output.appendLine(`[${new Date().toISOString()}] ${line}`);
-  let settings = loadSettings(log);
+  const output = vscode.window.createOutputChannel('Endless', { log: true });
+  const log = (line: string) => output.info(line);
+  let settings = loadSettings((line) => output.warn(line));
 
   const engine = new EngineClient(
     vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath,
     engineConfig(settings, context.extensionPath),
     { log },
   );
-  engine.start();
 
   const session = new ChatSession(engine, new TranscriptStore(context.workspaceState), () => chatOptions(settings));
   const chatView = new ChatView(context.extensionUri, session, sessionPages(session), engine, () => settings, log);
   const feed = new EditorFeed(engine, () => contextLimits(settings.windowTokens), () => settings.completionEnabled);
   const completions = new InlineProvider(engine, feed, () => settings);
+  const streaming = new StreamingKey(session);
 
   context.subscriptions.push(
     output,
     { dispose: () => void engine.dispose() },
+    logEngine(engine, output),
     // A model that cannot load leaves chat and completions silent: say why, and where to fix it.
     engine.onState.on((state) => {
       if (state.kind !== 'failed') return;
-      log(`engine: ${state.message}`);
       offerSettings(vscode.window.showErrorMessage, `Endless could not load its model: ${state.message}`);
     }),
     chatView,
     feed,
+    streaming,
     new StatusItem(engine, 'endless.openChat'),
-    vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chatView, { webviewOptions: { retainContextWhenHidden: true } }),
+    new LoadProgress(engine, CHAT_VIEW_ID),
+    vscode.window.registerWebviewViewProvider(
+      CHAT_VIEW_ID,
+      {
+        // Opening the panel is using Endless: the model starts loading while the page renders.
+        resolveWebviewView: (view) => {
+          engine.ensureStarted();
+          chatView.resolveWebviewView(view);
+        },
+      },
+      { webviewOptions: { retainContextWhenHidden: true } },
+    ),
     vscode.languages.registerInlineCompletionItemProvider(CODE_DOCUMENTS, completions),
     vscode.commands.registerCommand('endless.openChat', () => chatView.show()),
     vscode.commands.registerCommand('endless.newSession', () => session.newSession()),
     vscode.commands.registerCommand('endless.stop', () => session.stop()),
     vscode.commands.registerCommand('endless.showCacheStatus', () => {
       const stats = engine.stats;
-      output.appendLine('');
-      output.appendLine(stats ? fullReport(stats) : `No cache statistics yet (engine: ${engine.state.kind}).`);
+      output.info(stats ? `cache status\n${fullReport(stats)}` : `no cache statistics yet (engine: ${engine.state.kind})`);
       output.show(true);
     }),
+    vscode.commands.registerCommand('endless.showLog', () => output.show()),
+    vscode.commands.registerCommand('endless.openWalkthrough', () =>
+      vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#${WALKTHROUGH_ID}`, false),
+    ),
     vscode.commands.registerCommand('endless.toggleInlineCompletions', async () => {
       const enabled = !settings.completionEnabled;
       await vscode.workspace.getConfiguration('endless').update('completion.enabled', enabled, vscode.ConfigurationTarget.Global);
@@ -91,6 +113,8 @@ export function activate(context: vscode.ExtensionContext): EndlessApi {
     transcript: () => session.transcript(),
     chatView: () => session.view(),
     restartCount: () => engine.restartCount,
+    engineState: () => engine.state.kind,
+    streamingContext: () => streaming.value,
     crashWorkerForTesting: () => engine.crashForTesting(),
   };
 }

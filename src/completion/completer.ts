@@ -38,6 +38,8 @@ export interface Completion {
 /** The engine as the completion logic needs it (EngineClient satisfies it). */
 export interface CompletionEngine {
   readonly state: EngineState;
+  /** Starts an engine nothing has used yet (the first completion is a first use). */
+  ensureStarted(): void;
   complete(context: EditorContext, options: GenerateOptions, onToken?: (text: string) => void): Generation;
 }
 
@@ -61,7 +63,10 @@ export class Completer {
 
     const cached = this.cache.lookup(at.document, prefix, context.suffix);
     if (cached !== undefined) return { text: cached, source: 'cache', usage: Promise.resolve(undefined) };
-    if (this.engine.state.kind !== 'ready') return undefined;
+    // The first completion starts the engine and waits for it; while a load or restart that
+    // began earlier is under way, the editor gets nothing rather than a stall.
+    if (this.engine.state.kind === 'idle') this.engine.ensureStarted();
+    else if (this.engine.state.kind !== 'ready') return undefined;
 
     const running = this.inFlight;
     const typed = running?.adoptable(at.document, prefix, context.suffix);

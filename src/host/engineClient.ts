@@ -22,6 +22,8 @@ import type {
 import { Listeners } from './listeners';
 
 export type EngineState =
+  /** No worker yet: it starts on first use (a chat, a completion, the panel opened). */
+  | { kind: 'idle' }
   | { kind: 'starting' }
   | { kind: 'ready'; model: ModelInfo }
   /** The model could not be loaded with this configuration; waits for a new one. */
@@ -67,7 +69,7 @@ export class EngineClient {
   readonly onStats = new Listeners<EngineStats>();
 
   private worker: Worker | undefined;
-  private currentState: EngineState = { kind: 'stopped' };
+  private currentState: EngineState = { kind: 'idle' };
   private lastStats: EngineStats | undefined;
   private nextId = 1;
   private initId = 0;
@@ -109,8 +111,17 @@ export class EngineClient {
     this.spawn();
   }
 
-  /** Resolves with the model once the worker is ready; rejects if the model fails to load. */
+  /** Starts the worker if nothing has used the engine yet; otherwise does nothing. */
+  ensureStarted(): void {
+    if (this.currentState.kind === 'idle' && !this.disposed) this.start();
+  }
+
+  /**
+   * Resolves with the model once the worker is ready; rejects if the model fails to load.
+   * Waiting for the engine is using it: an idle engine starts.
+   */
   whenReady(): Promise<ModelInfo> {
+    this.ensureStarted();
     const now = this.currentState;
     if (now.kind === 'ready') return Promise.resolve(now.model);
     if (now.kind === 'failed') return Promise.reject(new Error(now.message));
@@ -154,6 +165,8 @@ export class EngineClient {
 
   /** Drops a stream's cache (or both). Resolves once the worker has done it. */
   async reset(stream?: StreamId): Promise<void> {
+    // An engine that never started has no cache to drop.
+    if (this.currentState.kind === 'idle') return;
     await this.whenReady();
     await new Promise<Finished>((resolve, reject) => {
       this.post(stream ? { type: 'reset', stream } : { type: 'reset' }, { resolve, reject });
@@ -163,6 +176,8 @@ export class EngineClient {
   /** Restarts the worker with a new configuration (a new model, cache size, …). */
   async reconfigure(config: EngineConfig): Promise<void> {
     this.config = config;
+    // Not started yet: the first use starts it with this configuration.
+    if (this.currentState.kind === 'idle') return;
     const turn = ++this.reconfigurations;
     this.setState({ kind: 'starting' });
     await this.stopWorker('The engine is restarting with new settings.');

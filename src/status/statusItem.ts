@@ -40,6 +40,10 @@ export class StatusItem implements vscode.Disposable {
   private render(state: EngineState): void {
     this.item.backgroundColor = undefined;
     switch (state.kind) {
+      case 'idle':
+        this.item.text = 'Endless $(circle-large-outline) idle';
+        this.item.tooltip = 'Endless loads its model on first use: open the chat or type in a code file.';
+        return;
       case 'starting':
         this.item.text = 'Endless $(sync~spin) loading model';
         this.item.tooltip = 'Endless is loading its model.';

@@ -168,6 +168,9 @@ function renderEngine(engine: EngineView): void {
     case 'ready':
       status.textContent = engine.model ? `${engine.model.name} ready` : 'Ready';
       return;
+    case 'idle':
+      status.textContent = 'The model loads when you first use it.';
+      return;
     case 'starting':
       status.textContent = 'Loading model…';
       return;

@@ -40,7 +40,7 @@ export interface AttachmentChip {
   clippedNotice?: string;
 }
 
-export type EnginePhase = 'starting' | 'ready' | 'failed' | 'restarting' | 'stopped';
+export type EnginePhase = 'idle' | 'starting' | 'ready' | 'failed' | 'restarting' | 'stopped';
 
 export interface EngineView {
   phase: EnginePhase;
@@ -107,7 +107,7 @@ const isNumber = (value: unknown): value is number => typeof value === 'number' 
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
 
 const FINISH_REASONS: readonly string[] = ['eos', 'stop', 'length', 'time', 'cancelled', 'superseded'];
-const PHASES: readonly string[] = ['starting', 'ready', 'failed', 'restarting', 'stopped'];
+const PHASES: readonly string[] = ['idle', 'starting', 'ready', 'failed', 'restarting', 'stopped'];
 const STREAMS: readonly StreamId[] = ['chat', 'editor'];
 const STREAM_NUMBERS = [
   'capacity', 'sinks', 'pinned', 'window', 'windowCapacity', 'free', 'totalTokens', 'evictions',

@@ -29,6 +29,10 @@ class CountingEngine implements CompletionEngine {
     return this.client.state;
   }
 
+  ensureStarted() {
+    this.client.ensureStarted();
+  }
+
   complete(context: EditorContext, options: GenerateOptions, onToken?: (text: string) => void) {
     this.calls++;
     this.contexts.push(context);
