@@ -65,6 +65,20 @@ async function recordReplyLengths(chat) {
   });
 }
 
+/** The Stop action in the chat view's title bar (outside the webview). */
+const STOP_IN_TITLE = '.title-actions a.action-label[aria-label^="Stop"], .actions-container a.action-label[aria-label^="Stop"]';
+const stopInTitle = (page) => page.locator(STOP_IN_TITLE);
+
+/** Records, in the workbench page, whether Stop ever shows in the view title. */
+async function recordStopInTitle(page) {
+  await page.evaluate((selector) => {
+    globalThis.endlessStopInTitleSeen = false;
+    new MutationObserver(() => {
+      if (document.querySelector(selector)) globalThis.endlessStopInTitleSeen = true;
+    }).observe(document.body, { childList: true, subtree: true, attributes: true });
+  }, STOP_IN_TITLE);
+}
+
 async function replyLengths(chat) {
   const frame = await (await chat.locator('body').elementHandle()).ownerFrame();
   return frame.evaluate(() => [...(globalThis.endlessReplyLengths ?? [])]);
@@ -115,6 +129,28 @@ describe('Endless in VS Code (browser)', () => {
   /** `it`, with a screenshot named after the test when it fails. */
   const step = (title, slug, body) => it(title, withScreenshotOnFailure(slug, body, () => page));
 
+  step('waits idle: no model is loaded before Endless is used', 'idle', async () => {
+    const item = page.locator('.statusbar-item', { hasText: /^\s*Endless/ }).first();
+    await item.waitFor();
+    assert.match(((await item.textContent()) ?? '').trim(), /^Endless\b.*\bidle$/);
+  });
+
+  step('opens the walkthrough', 'walkthrough', async () => {
+    await runCommand(page, 'Endless: Get Started');
+    const walkthrough = page.locator('.gettingStartedContainer');
+    await walkthrough.getByText('Get started with Endless').first().waitFor({ timeout: 30_000 });
+    for (const title of ['What Endless is', 'Open the chat', 'Try a completion', 'See the cache view', 'Pick a model']) {
+      await walkthrough.locator('.getting-started-step', { hasText: title }).first().waitFor();
+    }
+    // The first step's page is shown beside the list.
+    await walkthrough.getByText('Local and offline.').first().waitFor({ timeout: 30_000 });
+    await screenshot(page, '00-walkthrough');
+    // Nothing in it loads the model until a step is used.
+    const item = page.locator('.statusbar-item', { hasText: /^\s*Endless/ }).first();
+    assert.match(((await item.textContent()) ?? '').trim(), /\bidle$/);
+    await runCommand(page, 'View: Close All Editors');
+  });
+
   step('opens the chat panel from the activity bar', 'chat-panel', async () => {
     const entry = page.locator('.activitybar .action-item:has(a[aria-label^="Endless"])').first();
     // Clicking the entry of a container that is already showing (`checked`) would close it.
@@ -131,6 +167,7 @@ describe('Endless in VS Code (browser)', () => {
     const bar = chat.locator('[data-stream="chat"]');
     const usedBefore = Number(await bar.getAttribute('data-used'));
     await recordReplyLengths(chat);
+    await recordStopInTitle(page);
     await chat.getByRole('textbox', { name: 'Message', exact: true }).fill(FIRST_MESSAGE);
     await chat.getByRole('button', { name: 'Send' }).click();
     await chat.locator('[data-role="user"]', { hasText: FIRST_MESSAGE }).waitFor();
@@ -149,6 +186,9 @@ describe('Endless in VS Code (browser)', () => {
     const between = (await chatBarValues(chat)).filter((v) => v > usedBefore && v < usedAfter);
     assert.ok(between.length > 0, `the bar moved through values between ${usedBefore} and ${usedAfter}`);
     assert.ok(usedAfter <= capacity && capacity > 0, `used ${usedAfter} fits capacity ${capacity}`);
+    // The view's title showed Stop while the reply streamed, and hides it once it ended.
+    assert.ok(await page.evaluate(() => globalThis.endlessStopInTitleSeen), 'Stop appeared in the view title while streaming');
+    await stopInTitle(page).waitFor({ state: 'detached', timeout: 10_000 });
     await screenshot(page, '03-chat-reply');
   });
 

@@ -1,8 +1,23 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { endlessApi, openWorkspaceFile, waitFor } from './endless';
+import { EXTENSION_ID, endlessApi, openWorkspaceFile, waitFor } from './endless';
 
 describe('commands', () => {
+  it('Stop is enabled, and shown in the view title, only while a reply streams', async () => {
+    const manifest = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON;
+    const stop = manifest.contributes.commands.find((c: { command: string }) => c.command === 'endless.stop');
+    assert.equal(stop.enablement, 'endless.streaming');
+    const inTitle = manifest.contributes.menus['view/title'].find((m: { command: string }) => m.command === 'endless.stop');
+    assert.match(inTitle.when, /\bendless\.streaming\b/);
+
+    const api = await endlessApi();
+    assert.equal(api.streamingContext(), false, 'not streaming before a message');
+    const whileStreaming: boolean[] = [];
+    await api.chat('Write a short TypeScript function that adds two numbers.', () => whileStreaming.push(api.streamingContext()));
+    assert.ok(whileStreaming.length > 0 && whileStreaming.every(Boolean), `streaming while tokens arrive: ${whileStreaming.join(',')}`);
+    await waitFor('the streaming key to clear', () => api.streamingContext() === false, 5000);
+  });
+
   it('endless.toggleInlineCompletions turns the provider off and on again', async () => {
     const api = await endlessApi();
     const config = () => vscode.workspace.getConfiguration('endless');
