@@ -31,7 +31,9 @@ export async function packageTarget(target) {
   mkdirSync(VSIX_DIR, { recursive: true });
   const out = path.join(VSIX_DIR, vsixFileName(target));
   rmSync(out, { force: true });
-  await run(['package', '--target', target, '--ignoreFile', ignoreFile, '--out', out]);
+  // The README's screenshot ships in the package (docs/images/) and is linked relatively: the
+  // repository has no public address for vsce to rewrite the link to.
+  await run(['package', '--target', target, '--ignoreFile', ignoreFile, '--no-rewrite-relative-links', '--out', out]);
   const problems = packageProblems(zipEntries(out), target);
   if (problems.length > 0) throw new Error(`${path.relative(ROOT, out)} is wrong:\n  ${problems.join('\n  ')}`);
   return out;

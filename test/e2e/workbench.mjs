@@ -19,8 +19,10 @@ export async function openWorkbench() {
   const browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
-  // A loaded machine (CI has 2 cores) can take more than the default 30 s to serve the workbench.
-  await page.goto(workbenchUrl(), { timeout: 180_000 });
+  // A loaded machine (CI has 2 cores) can take more than the default 30 s to serve the workbench,
+  // on the first load and on a reload.
+  page.setDefaultNavigationTimeout(180_000);
+  await page.goto(workbenchUrl());
   await waitForWorkbench(page);
   return { browser, page };
 }
