@@ -131,7 +131,8 @@ describe('Endless in VS Code (browser)', () => {
 
   step('waits idle: no model is loaded before Endless is used', 'idle', async () => {
     const item = page.locator('.statusbar-item', { hasText: /^\s*Endless/ }).first();
-    await item.waitFor();
+    // The item appears once the extension host has started and activated Endless.
+    await item.waitFor({ timeout: 120_000 });
     assert.match(((await item.textContent()) ?? '').trim(), /^Endless\b.*\bidle$/);
   });
 
@@ -142,13 +143,17 @@ describe('Endless in VS Code (browser)', () => {
     for (const title of ['What Endless is', 'Open the chat', 'Try a completion', 'See the cache view', 'Pick a model']) {
       await walkthrough.locator('.getting-started-step', { hasText: title }).first().waitFor();
     }
-    // The first step's page is shown beside the list.
-    await walkthrough.getByText('Local and offline.').first().waitFor({ timeout: 30_000 });
+    // The first step's page is shown beside the list, rendered from its markdown in a webview
+    // (the only one open at this point).
+    const stepPage = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await stepPage.getByText('Local and offline.').first().waitFor({ timeout: 60_000 });
     await screenshot(page, '00-walkthrough');
     // Nothing in it loads the model until a step is used.
     const item = page.locator('.statusbar-item', { hasText: /^\s*Endless/ }).first();
     assert.match(((await item.textContent()) ?? '').trim(), /\bidle$/);
     await runCommand(page, 'View: Close All Editors');
+    // The chat panel's webview must be the only one from here on.
+    await page.locator('iframe.webview').waitFor({ state: 'detached', timeout: 30_000 });
   });
 
   step('opens the chat panel from the activity bar', 'chat-panel', async () => {
