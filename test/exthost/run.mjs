@@ -101,7 +101,8 @@ export async function runExtensionHostTests() {
       ['extensionTestsPath', remote(path.join(testsDir, 'index'))],
     ];
     const url = `${server.url}?folder=${encodeURIComponent(WORKSPACE)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
-    await page.goto(url);
+    // A loaded machine (CI with 2 cores) can take longer than Playwright's 30 s to load the workbench.
+    await page.goto(url, { timeout: 120_000 });
     let timer;
     const timeout = new Promise((resolve) => {
       timer = setTimeout(() => resolve('timeout'), TIMEOUT_MS);
