@@ -6,17 +6,23 @@ import { OPTIONS, type Values } from './cli/args';
 import { checkCacheCommand } from './cli/checkCacheCommand';
 import { generateCommand } from './cli/generateCommand';
 import { pplCommand } from './cli/pplCommand';
+import { completeCommand } from '../cli/complete';
+import { defaultModelDir } from './packageRoot';
+import { numberArg } from './cli/args';
 
 const USAGE = `usage:
   endless generate --model DIR (--prompt TEXT | --prompt-file FILE) [--max-tokens N] [--time-budget SECONDS] [--stream chat|editor] [--temperature T] [--seed N] [--system TEXT] [--ignore-eos]
   endless ppl --model DIR --text FILE --mode sink|window|dense|recompute --sinks S --window W
   endless check-cache --model DIR --text FILE --sinks S --window W
+  endless complete --model DIR --file F --line L --column C   (1-based, as the editor shows them)
 common options: --json  --threads N (0 lets the engine choose; at most the machine's cores)  (--model defaults to the bundled model)`;
 
 const COMMANDS: Record<string, (values: Values) => Promise<void>> = {
   generate: generateCommand,
   ppl: pplCommand,
   'check-cache': checkCacheCommand,
+  complete: (values) =>
+    completeCommand({ file: values.file, line: values.line, column: values.column, model: values.model ?? defaultModelDir(), threads: numberArg(values, 'threads', 0), json: Boolean(values.json) }),
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -124,11 +124,13 @@ def main() -> None:
     ap.add_argument("--corpus", required=True, help="folder with js-train.jsonl.xz and js-heldout.jsonl.xz")
     ap.add_argument("--out", required=True)
     ap.add_argument("--vocab", type=int, default=16384)
+    ap.add_argument("--tokenizer", help="reuse this tokenizer.json (the shipped model's) instead of training one")
+    ap.add_argument("--chat-repeat", type=int, default=2, help="conversations per mined pair (fresh phrasing each)")
     ap.add_argument("--smoke", action="store_true", help="a small slice of everything, for a quick check")
     ap.add_argument("--deadline", type=float, default=0, help="epoch seconds by which data must be ready")
     ap.add_argument("--js-repeat", type=int, default=2, help="passes over the JS/TS docs (fresh FIM each)")
-    ap.add_argument("--py-cap-mb", type=float, default=400)
-    ap.add_argument("--c-cap-mb", type=float, default=200)
+    ap.add_argument("--py-cap-mb", type=float, default=600)
+    ap.add_argument("--c-cap-mb", type=float, default=150)
     ap.add_argument("--seed", type=int, default=1234)
     a = ap.parse_args()
     t0 = time.time()
@@ -142,9 +144,15 @@ def main() -> None:
     js_train = dedup(js_docs(a.corpus, "train", js_limit), seen)
     js_held = dedup(js_docs(a.corpus, "heldout", js_limit and js_limit // 4), seen)
     log(f"js/ts: {len(js_train)} train docs, {len(js_held)} held-out docs")
-    py_train, py_held, py_groups = disk_docs("py", every=every)
+    # Debian's Python first (its held-out modules are dropped from this machine's copies too)
+    deb_train = dedup(js_docs(a.corpus, "train", js_limit, name="py"), seen)
+    held_modules_path = os.path.join(a.corpus, "py-heldout-modules.txt")
+    held_modules = frozenset(open(held_modules_path).read().split()) if os.path.exists(held_modules_path) else frozenset()
+    py_train, py_held, py_groups = disk_docs("py", every=every, exclude=held_modules)
     c_train, c_held, c_groups = disk_docs("c", every=every)
-    py_train, py_held = dedup(py_train, seen), dedup(py_held, seen)
+    py_train, py_held = deb_train + dedup(py_train, seen), dedup(py_held, seen)
+    log(f"python: {len(deb_train)} Debian docs, {len(py_train) - len(deb_train)} from this machine; "
+        f"{len(held_modules)} held-out modules excluded")
     c_train, c_held = dedup(c_train, seen), dedup(c_held, seen)
 
     def cap(docs, mb):
@@ -176,7 +184,11 @@ def main() -> None:
                 break
             sample.append(d.text)
             budget -= len(d.text)
-    tok = train_tokenizer(sample, a.vocab)
+    if a.tokenizer:
+        from tokenizers import Tokenizer
+        tok = Tokenizer.from_file(a.tokenizer)
+    else:
+        tok = train_tokenizer(sample, a.vocab)
     tok.save(os.path.join(a.out, "tokenizer.json"))
     ids = {t: tok.token_to_id(t) for t in SPECIAL_TOKENS}
     log(f"tokenizer: vocab {tok.get_vocab_size()}, specials {ids} ({time.time() - t0:.0f}s)")
@@ -215,7 +227,9 @@ def main() -> None:
                 pairs += p
             log(f"pass {i}: {len(e)} samples ({time.time() - t0:.0f}s)")
         code_tokens = sum(len(x) for x in encoded)
-        chat = encode_chats(pairs, rng, pool)
+        chat = []
+        for _ in range(a.chat_repeat):
+            chat += encode_chats(list(pairs), rng, pool)
         stats["chat_pairs"] = {"js/ts": js_pairs, "py": len(pairs) - js_pairs}
         stats["samples"] = {"code+fim": len(encoded), "chat": len(chat)}
         encoded += chat

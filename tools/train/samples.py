@@ -22,6 +22,8 @@ SYSTEM_PROMPTS = [
     "You are Endless, a small local coding assistant.",
 ]
 REQUESTS = [
+    "Write a {lang} function `{sig}` that {desc}",
+    "Write a {lang} function `{sig}` that {desc}",
     "Write a {lang} function `{name}` that {desc}",
     "Write a {lang} function that {desc}",
     "Implement `{name}` in {lang}. It {desc}",
@@ -30,6 +32,9 @@ REQUESTS = [
     "{Desc}",
 ]
 MAX_CODE = 1500
+MAX_ANSWER_LINES = 40
+# Answers must stand alone: no module imports, no object state, no framework globals.
+_OUTSIDE = re.compile(r"\bthis\.|\bself\.|\bcls\.|\brequire\(|^\s*(?:import|from)\s|\bsuper\(", re.M)
 
 _JS_DOC = re.compile(
     r"/\*\*(?P<doc>(?:(?!\*/).){10,800}?)\*/[ \t]*\n(?P<indent>[ \t]*)"
@@ -48,18 +53,21 @@ def code_sample(doc: Doc) -> str:
 
 
 def _cursor_split(text: str, rng: random.Random) -> Tuple[str, str, str]:
-    """(prefix, middle, suffix) around a cursor, shaped like editor completions: the rest of a
-    line, a few whole lines, a short span, or nothing to insert."""
+    """(prefix, middle, suffix) around a cursor, shaped like editor completions: a whole line
+    typed from its indentation (the most common request: the editor has auto-indented), the
+    rest of a line, a few lines from an indentation, a short span, or nothing to insert."""
     n = len(text)
     cursor = rng.randrange(0, n)
     r = rng.random()
     if r < 0.05:  # nothing to insert: the model should end at once
         return text[:cursor], "", text[cursor:]
-    if r < 0.50:  # the rest of the current line
-        end = text.find("\n", cursor)
-        end = n if end < 0 else end + (1 if rng.random() < 0.5 else 0)
-    elif r < 0.85:  # one to eight lines from a line start
-        cursor = text.rfind("\n", 0, cursor) + 1
+    if r < 0.35 or (0.60 <= r < 0.85):  # from a line's indentation: one line, or 1-8 lines
+        start = text.rfind("\n", 0, cursor) + 1
+        line_end = text.find("\n", start)
+        line_end = n if line_end < 0 else line_end
+        cursor = start + len(text[start:line_end]) - len(text[start:line_end].lstrip(" \t"))
+        if r < 0.35:
+            return text[:cursor], text[cursor:line_end], text[line_end:]
         end = cursor
         for _ in range(rng.randint(1, 8)):
             nl = text.find("\n", end)
@@ -67,8 +75,13 @@ def _cursor_split(text: str, rng: random.Random) -> Tuple[str, str, str]:
                 end = n
                 break
             end = nl + 1
-    else:  # any short span
-        end = min(n, cursor + rng.randint(1, 200))
+        end = end - 1 if end > cursor and text[end - 1] == "\n" else end  # the suffix keeps the newline
+        return text[:cursor], text[cursor:end], text[end:]
+    if r < 0.60:  # the rest of the current line
+        end = text.find("\n", cursor)
+        end = n if end < 0 else end
+        return text[:cursor], text[cursor:end], text[end:]
+    end = min(n, cursor + rng.randint(1, 200))  # any short span
     return text[:cursor], text[cursor:end], text[end:]
 
 
@@ -140,8 +153,26 @@ def _py_body(text: str, start: int, indent: str) -> Optional[int]:
     return end if end > start else None
 
 
+def self_contained(code: str) -> bool:
+    """Small enough to be an answer and free of outside dependencies."""
+    return code.count("\n") < MAX_ANSWER_LINES and not _OUTSIDE.search(code)
+
+
+def signature(code: str, name: str) -> str:
+    """`name(a, b)`: the parameter names of the function's head, without types or defaults."""
+    m = re.search(re.escape(name) + r"\s*(?:<[^>]*>)?\s*\(([^)]*)\)", code)
+    if not m:
+        return name
+    params = []
+    for p in m.group(1).split(","):
+        p = re.split(r"[:=]", p.strip())[0].strip()
+        if p and p not in ("self", "cls"):
+            params.append(p)
+    return f"{name}({', '.join(params)})"
+
+
 def extract_pairs(doc: Doc) -> List[Tuple[str, str, str, str]]:
-    """(description, function name, code, lang) for documented functions in ``doc``."""
+    """(description, function name, code, lang) for documented, self-contained functions in ``doc``."""
     out = []
     if doc.lang in ("ts", "js"):
         for m in _JS_DOC.finditer(doc.text):
@@ -150,6 +181,8 @@ def extract_pairs(doc: Doc) -> List[Tuple[str, str, str, str]]:
             if end is None:
                 continue
             code = doc.text[m.start("head"): end]
+            if not self_contained(code):
+                continue
             out.append((desc, m.group("fn") or m.group("arrow") or m.group("method"), _dedent(code, m.group("indent")), doc.lang))
     elif doc.lang == "py":
         for m in _PY_DEF.finditer(doc.text):
@@ -158,6 +191,8 @@ def extract_pairs(doc: Doc) -> List[Tuple[str, str, str, str]]:
             if end is None or m.group("name").startswith("_"):
                 continue
             code = doc.text[m.start(): end].rstrip()
+            if not self_contained(code):
+                continue
             out.append((desc, m.group("name"), _dedent(code, m.group("indent")), "py"))
     return out
 
@@ -168,14 +203,14 @@ def _dedent(code: str, indent: str) -> str:
     return "\n".join(line[len(indent):] if line.startswith(indent) else line for line in code.split("\n"))
 
 
-def _request(desc: str, name: str, lang: str, rng: random.Random) -> str:
+def _request(desc: str, name: str, lang: str, rng: random.Random, sig: str = "") -> str:
     lang_name = LANG[lang][0]
     lowered = desc[0].lower() + desc[1:] if desc[:1].isupper() and not desc[1:2].isupper() else desc
     lowered = lowered.rstrip(".")
     tpl = rng.choice(REQUESTS)
     if tpl == "{Desc}":
         return f"{desc.rstrip('.')}. Write it in {lang_name}."
-    return tpl.format(lang=lang_name, name=name, desc=lowered + ("" if tpl.endswith("?") else "."),
+    return tpl.format(lang=lang_name, name=name, sig=sig or name, desc=lowered + ("" if tpl.endswith("?") else "."),
                       Desc=desc).replace("..", ".").replace(".?", "?")
 
 
@@ -185,12 +220,12 @@ def chat_sample(pairs: List[Tuple[str, str, str, str]], rng: random.Random) -> s
         parts.append(f"<|im_start|>system\n{rng.choice(SYSTEM_PROMPTS)}<|im_end|>\n")
     for desc, name, code, lang in pairs:
         fence = LANG[lang][1]
-        parts.append(f"<|im_start|>user\n{_request(desc, name, lang, rng)}<|im_end|>\n")
+        parts.append(f"<|im_start|>user\n{_request(desc, name, lang, rng, signature(code, name))}<|im_end|>\n")
         parts.append(f"<|im_start|>assistant\n```{fence}\n{code}\n```<|im_end|>\n")
     return "".join(parts)
 
 
-def doc_samples(docs: List[Doc], seed: int, fim_rate: float = 0.5) -> Tuple[List[str], List[Tuple]]:
+def doc_samples(docs: List[Doc], seed: int, fim_rate: float = 0.6) -> Tuple[List[str], List[Tuple]]:
     """Samples for a batch of neighbouring docs (same package, so FIM context chunks come
     from sibling files, as in the editor) and the chat pairs found in them."""
     rng = random.Random(seed)

@@ -2,15 +2,21 @@
 
   * TypeScript/JavaScript: the jsonl.xz files built by gather_corpus.py (npm packages; whole
     packages are held out there);
+  * Python from Debian's archive: the py-train.jsonl.xz file built by gather_debian.py
+    (python3-* packages under permissive licences; whole packages are held out there, and
+    their top-level modules are listed in py-heldout-modules.txt);
   * Python and C/C++: source files already installed on the training machine (site-packages,
     the standard library, include folders). A file is held out when its top-level package or
-    folder is, so held-out code is never seen in training, not even as a near-copy.
+    folder is, so held-out code is never seen in training, not even as a near-copy; files of a
+    module held out from the Debian part are dropped altogether.
 """
 
 import hashlib
 import json
 import lzma
 import os
+import re
+import zlib
 import site
 import sysconfig
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +30,7 @@ PY_EXT = (".py",)
 C_EXT = (".h", ".hpp", ".hh", ".hxx", ".c", ".cc", ".cpp", ".cxx", ".cu", ".cuh", ".inl")
 MAX_FILE = 200_000
 HELDOUT_PERCENT = 3
+_SPACE = re.compile(r"\s+")
 
 
 @dataclass
@@ -54,25 +61,53 @@ def is_clean(text: str) -> bool:
     lines = text.count("\n") + 1
     if len(text) / lines > 90:
         return False
-    return max(len(line) for line in text.split("\n")) <= 1000
+    if max(len(line) for line in text.split("\n")) > 1000:
+        return False
+    return not repetitive(text)
 
+
+def repetitive(text: str) -> bool:
+    """Tables, generated lists and copy-paste runs: text that compresses far better than code
+    does, or whose lines are mostly repeats. Such files teach a model to loop."""
+    if len(text) >= 2000 and len(zlib.compress(text.encode("utf-8", "ignore"), 6)) < 0.12 * len(text):
+        return True
+    lines = [line.strip() for line in text.split("\n") if len(line.strip()) > 8]
+    return len(lines) >= 20 and len(set(lines)) < 0.5 * len(lines)
 
 def held_out(group: str) -> bool:
     return int(hashlib.sha1(group.encode()).hexdigest(), 16) % 100 < HELDOUT_PERCENT
 
 
-def js_docs(corpus_dir: str, split: str, limit_bytes: Optional[int] = None) -> Iterator[Doc]:
+def _records(path: str) -> Iterator[dict]:
+    """JSON lines of an .xz file; a stream cut short (a snapshot of a corpus still being
+    written) ends at its last complete line."""
+    with lzma.open(path, "rt", encoding="utf-8") as f:
+        try:
+            for line in f:
+                try:
+                    yield json.loads(line)
+                except ValueError:
+                    return
+        except (EOFError, lzma.LZMAError):
+            return
+
+
+def js_docs(corpus_dir: str, split: str, limit_bytes: Optional[int] = None, name: str = "js") -> Iterator[Doc]:
+    """Documents of `{name}-{split}.jsonl.xz` (npm: js; Debian Python: py)."""
     total = 0
-    with lzma.open(os.path.join(corpus_dir, f"js-{split}.jsonl.xz"), "rt", encoding="utf-8") as f:
-        for line in f:
-            d = json.loads(line)
-            if not is_clean(d["text"]):
-                continue
-            pkg = d["path"].split("/")[0] if not d["path"].startswith("@") else "/".join(d["path"].split("/")[:2])
-            yield Doc(lang_of(d["path"]), d["path"], d["text"], pkg)
-            total += len(d["text"])
-            if limit_bytes and total >= limit_bytes:
-                return
+    path = os.path.join(corpus_dir, f"{name}-{split}.jsonl.xz")
+    if not os.path.exists(path):
+        return
+    for d in _records(path):
+        if not is_clean(d["text"]):
+            continue
+        pkg = d["path"].split("/")[0] if not d["path"].startswith("@") else "/".join(d["path"].split("/")[:2])
+        if name == "py":
+            pkg = pkg[:-3] if pkg.endswith(".py") else pkg
+        yield Doc(lang_of(d["path"]), d["path"], d["text"], pkg)
+        total += len(d["text"])
+        if limit_bytes and total >= limit_bytes:
+            return
 
 
 def _roots(kind: str) -> List[str]:
@@ -106,9 +141,11 @@ def _read(path: str) -> Optional[str]:
         return None
 
 
-def disk_docs(kind: str, limit_bytes: Optional[int] = None, every: int = 1) -> Tuple[List[Doc], List[Doc], dict]:
+def disk_docs(kind: str, limit_bytes: Optional[int] = None, every: int = 1,
+              exclude: frozenset = frozenset()) -> Tuple[List[Doc], List[Doc], dict]:
     """(train, held-out, per-group byte counts) of the Python or C/C++ files on this machine;
-    ``every`` > 1 takes every n-th file (a spread-out sample for quick runs)."""
+    ``every`` > 1 takes every n-th file (a spread-out sample for quick runs); files of the
+    groups in ``exclude`` (modules held out elsewhere) are skipped."""
     exts = PY_EXT if kind == "py" else C_EXT
     paths: List[Tuple[str, str]] = []
     for root in _roots(kind):
@@ -125,6 +162,8 @@ def disk_docs(kind: str, limit_bytes: Optional[int] = None, every: int = 1) -> T
                 continue
             rel = os.path.relpath(p, root)
             group = rel.split("/")[0]
+            if (group[:-3] if group.endswith(".py") else group) in exclude:
+                continue
             doc = Doc(kind if kind == "py" else "c", rel, text, group)
             (heldout if held_out(group) else train).append(doc)
             groups[group] = groups.get(group, 0) + len(text)
@@ -135,9 +174,11 @@ def disk_docs(kind: str, limit_bytes: Optional[int] = None, every: int = 1) -> T
 
 
 def dedup(docs: Iterable[Doc], seen: set) -> List[Doc]:
+    """Drops exact and near duplicates: texts equal once all whitespace is removed (the same
+    file in two versions of a package, re-indented or re-wrapped copies)."""
     out = []
     for d in docs:
-        h = hashlib.sha256(d.text.strip().encode()).digest()
+        h = hashlib.sha256(_SPACE.sub("", d.text).encode()).digest()
         if h not in seen:
             seen.add(h)
             out.append(d)

@@ -21,6 +21,7 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "export"))
 from llama import LlamaConfig, LlamaForCausalLM  # noqa: E402
 
@@ -75,6 +76,7 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps too (smoke runs)")
     ap.add_argument("--no-compile", action="store_true")
+    ap.add_argument("--init-onnx", help="start from the weights of this shipped int4 streaming graph")
     a = ap.parse_args()
 
     ddp = "RANK" in os.environ
@@ -101,6 +103,21 @@ def main() -> None:
     train = np.load(os.path.join(a.data, "train.npy"), mmap_mode="r")
     vals = {n: np.load(os.path.join(a.data, f"val-{n}.npy")) for n in ("ts", "js", "py", "c")
             if os.path.exists(os.path.join(a.data, f"val-{n}.npy"))}
+    init_record = None
+    if a.init_onnx:
+        # Continue from the shipped model; if its weights do not read back as a working model
+        # (held-out loss no better than a barely trained one), train from scratch instead.
+        from onnx_weights import state_dict_from_onnx
+        fresh = {k: v.clone() for k, v in model.state_dict().items()}
+        state = state_dict_from_onnx(a.init_onnx, cfg.hidden_size)
+        missing, unexpected = model.load_state_dict({k: v.to(device) for k, v in state.items()}, strict=False)
+        missing = [k for k in missing if k != "lm_head.weight"]
+        before = {n: round(held_out_loss(model_loss(model), v[:32], device, 16), 4) for n, v in vals.items()}
+        used = not missing and max(before.values()) < 3.0
+        if not used:
+            model.load_state_dict(fresh)
+        init_record = {"event": "init", "from": a.init_onnx, "used": used, "missing": missing,
+                       "unexpected": list(unexpected), "val_before": before}
 
     step_mod = TrainStep(model)
     if ddp:
@@ -131,6 +148,8 @@ def main() -> None:
     if rank == 0:
         print(f"params {n_params / 1e6:.2f}M, vocab {vocab}, world {world}, {len(train)} windows, "
               f"{per_step * 1024} tokens/step", flush=True)
+    if init_record:
+        log(init_record)
     while True:
         if pos + per_step > len(order):
             order = np.random.default_rng(step).permutation(len(train))

@@ -26,6 +26,9 @@ export const OPTIONS = {
   threads: { type: 'string' },
   'ignore-eos': { type: 'boolean' },
   json: { type: 'boolean' },
+  file: { type: 'string' },
+  line: { type: 'string' },
+  column: { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 

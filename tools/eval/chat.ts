@@ -1,0 +1,116 @@
+// The chat suite (chat-suite.json): each request goes to the chat stream as the panel sends it
+// (default pinned system prompt, sampling options at temperature 0), the first fenced code block
+// of the answer is run against the task's unit tests in a subprocess with a time limit.
+//   node --import tsx tools/eval/chat.ts [--model DIR] [--out results.json] [--max-tokens 384]
+// JavaScript runs under node as an ES module (TypeScript first has its types stripped by
+// esbuild); Python under python3. pass@1 = tasks whose tests pass / tasks.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { transformSync } from 'esbuild';
+import { loadEditorEngine } from '../../src/cli/complete';
+import { chatOptions, DEFAULT_SETTINGS } from '../../src/config/settings';
+import { newProgress } from '../../src/engine/engine';
+import { defaultModelDir } from '../../src/engine/packageRoot';
+
+interface Task {
+  id: string;
+  language: 'javascript' | 'typescript' | 'python';
+  request: string;
+  tests: string;
+}
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    suite: { type: 'string', default: join(import.meta.dirname, 'chat-suite.json') },
+    out: { type: 'string' },
+    'max-tokens': { type: 'string', default: '384' },
+    threads: { type: 'string', default: '0' },
+    python: { type: 'string', default: 'python3' },
+  },
+});
+
+/** The first fenced block of a reply (the whole reply when there is none). */
+export function firstCodeBlock(reply: string): string {
+  const match = /```[\w+-]*[ \t]*\n([\s\S]*?)(?:```|$)/.exec(reply);
+  return (match ? match[1] : reply).trim();
+}
+
+/** A user pastes the function into a script: module syntax around it is dropped. */
+function asScript(code: string): string {
+  return code
+    .split('\n')
+    .filter((line) => !/^\s*module\.exports\b|^\s*export\s*\{|^\s*export\s+default\s+\w+;?\s*$/.test(line))
+    .map((line) => line.replace(/^(\s*)export\s+(default\s+)?(?=(async\s+)?(function|const|let|class)\b)/, '$1'))
+    .join('\n');
+}
+
+function runTests(task: Task, code: string, dir: string): { passed: boolean; error: string } {
+  let file: string;
+  let command: string;
+  let args: string[];
+  if (task.language === 'python') {
+    file = join(dir, `${task.id}.py`);
+    writeFileSync(file, `${code}\n\n${task.tests}\nprint("ok")\n`);
+    command = values.python!;
+    args = [file];
+  } else {
+    let js = asScript(code);
+    if (task.language === 'typescript') {
+      try {
+        js = transformSync(js, { loader: 'ts', format: 'esm' }).code;
+      } catch (err) {
+        return { passed: false, error: `does not compile: ${(err as Error).message.split('\n')[0]}` };
+      }
+    }
+    file = join(dir, `${task.id}.mjs`);
+    writeFileSync(file, `import assert from 'node:assert';\n${js}\n${task.tests}\nconsole.log('ok');\n`);
+    command = process.execPath;
+    args = [file];
+  }
+  const run = spawnSync(command, args, { cwd: dir, timeout: 10_000, encoding: 'utf8' });
+  const passed = run.status === 0 && run.stdout.trim().endsWith('ok');
+  return { passed, error: passed ? '' : (run.stderr || String(run.error ?? '')).trim().split('\n').slice(-3).join(' | ').slice(0, 300) };
+}
+
+async function main(): Promise<void> {
+  const tasks = (JSON.parse(readFileSync(values.suite!, 'utf8')) as { tasks: Task[] }).tasks;
+  const model = values.model ?? defaultModelDir();
+  const engine = await loadEditorEngine(model, Number(values.threads));
+  const options = { ...chatOptions(DEFAULT_SETTINGS), temperature: 0, maxTokens: Number(values['max-tokens']) };
+  const dir = mkdtempSync(join(tmpdir(), 'endless-chat-eval-'));
+  const results = [];
+  try {
+    for (const task of tasks) {
+      engine.reset('chat');
+      const progress = newProgress();
+      const steps = engine.chat([{ role: 'user', content: task.request }], options, progress, () => {});
+      let step = await steps.next();
+      while (!step.done) step = await steps.next();
+      const code = firstCodeBlock(progress.text);
+      const { passed, error } = runTests(task, code, dir);
+      results.push({ id: task.id, language: task.language, passed, error, reply: progress.text });
+      process.stderr.write(`${task.id}: ${passed ? 'pass' : 'fail'}\n`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await engine.dispose();
+  }
+  const summary: Record<string, { tasks: number; passed: number; passAt1: number }> = {};
+  for (const group of ['javascript', 'typescript', 'python', 'all']) {
+    const mine = results.filter((r) => group === 'all' || r.language === group);
+    const passed = mine.filter((r) => r.passed).length;
+    summary[group] = { tasks: mine.length, passed, passAt1: Math.round((passed / Math.max(1, mine.length)) * 1000) / 1000 };
+  }
+  const report = { model: engine.info.name, modelDir: model, summary, results };
+  if (values.out) writeFileSync(values.out, `${JSON.stringify(report, null, 1)}\n`);
+  process.stdout.write(`${JSON.stringify({ model: report.model, summary }, null, 2)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`chat eval: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

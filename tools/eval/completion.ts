@@ -1,0 +1,73 @@
+// Held-out single-line infilling through `endless complete`'s code path (src/cli/complete.ts):
+// the editor's context layout, FIM prompt, options and stop rules, a fresh editor stream each.
+//   node --import tsx tools/eval/completion.ts [--model DIR] [--data tools/eval/.data]
+//        [--count 150] [--seed 11] [--out results.json] [--languages typescript,python]
+// Exact match: the first line of the ghost text equals the removed line (ends trimmed).
+// Edit similarity: 1 - Levenshtein distance / length of the longer of the two.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { completeAt, loadEditorEngine } from '../../src/cli/complete';
+import { defaultModelDir } from '../../src/engine/packageRoot';
+import { type EvalLanguage, sampleLines } from './heldoutLines';
+import { editSimilarity, failureModes } from './score';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    data: { type: 'string', default: join(import.meta.dirname, '.data') },
+    count: { type: 'string', default: '150' },
+    seed: { type: 'string', default: '11' },
+    out: { type: 'string' },
+    languages: { type: 'string', default: 'typescript,python' },
+    threads: { type: 'string', default: '0' },
+  },
+});
+
+async function main(): Promise<void> {
+  const model = values.model ?? defaultModelDir();
+  const engine = await loadEditorEngine(model, Number(values.threads));
+  const results = [];
+  const summary: Record<string, unknown> = {};
+  for (const language of values.languages!.split(',') as EvalLanguage[]) {
+    const samples = sampleLines(values.data!, language, Number(values.count), Number(values.seed));
+    let exact = 0;
+    let similarity = 0;
+    let ms = 0;
+    const modes: Record<string, number> = {};
+    for (const [index, sample] of samples.entries()) {
+      const result = await completeAt(engine, sample);
+      const first = result.text.split('\n')[0].trim();
+      const hit = first === sample.expected.trim();
+      const es = editSimilarity(first, sample.expected.trim());
+      exact += hit ? 1 : 0;
+      similarity += es;
+      ms += result.totalMs;
+      for (const mode of failureModes(result.text, language)) modes[mode] = (modes[mode] ?? 0) + 1;
+      results.push({ language, path: sample.path, line: sample.line + 1, expected: sample.expected, got: result.text, exact: hit, editSimilarity: es, prefilledTokens: result.prefilledTokens, generatedTokens: result.generatedTokens, totalMs: Math.round(result.totalMs) });
+      if ((index + 1) % 25 === 0) process.stderr.write(`${language} ${index + 1}/${samples.length}: EM ${(exact / (index + 1)).toFixed(3)} ES ${(similarity / (index + 1)).toFixed(3)}\n`);
+    }
+    const n = samples.length;
+    summary[language] = {
+      samples: n,
+      packages: new Set(samples.map((s) => s.path.split('/')[s.path.startsWith('@') ? 1 : 0])).size,
+      exactMatch: round(exact / n),
+      editSimilarity: round(similarity / n),
+      meanMs: Math.round(ms / n),
+      failureModes: modes,
+    };
+  }
+  await engine.dispose();
+  const report = { model: engine.info.name, modelDir: model, seed: Number(values.seed), summary, results };
+  if (values.out) writeFileSync(values.out, `${JSON.stringify(report, null, 1)}\n`);
+  process.stdout.write(`${JSON.stringify({ model: report.model, seed: report.seed, summary }, null, 2)}\n`);
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`completion eval: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

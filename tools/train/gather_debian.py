@@ -1,0 +1,147 @@
+"""Build the Debian Python part of the training corpus from python3-* package files.
+
+  apt-get update && apt-get download python3-...     (.deb files into one folder)
+  python3 tools/train/gather_debian.py --debs DIR --out .corpus
+
+Output (in --out, the ignored folder that travels to the GPU machine):
+  py-train.jsonl.xz         {"path": "<module path under dist-packages>", "text": ...}
+  py-heldout-modules.txt    top-level modules of the held-out packages: the training machine's
+                            own copies of them are dropped too
+and MANIFEST-debian.tsv beside this script: package, version, licence, bytes kept, split.
+
+Kept: .py files under usr/lib/python3/dist-packages of packages whose machine-readable
+copyright file (usr/share/doc/<package>/copyright) gives only permissive licences for the
+upstream files. Held out: the packages listed in tools/eval/heldout-debian.txt (3% of names by
+hash), whole. Files pass the same cleanliness tests as the rest (sources.is_clean).
+"""
+
+import argparse
+import hashlib
+import io
+import json
+import lzma
+import os
+import re
+import subprocess
+import sys
+import tarfile
+from typing import Dict, List, Optional, Tuple
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sources import is_clean  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PERMISSIVE = re.compile(
+    r"^(expat|mit|mit-0|isc|bsd-2-clause|bsd-3-clause|bsd-4-clause|bsd|apache-2\.0|apache-2|apache|"
+    r"psf|psf-2|psf-2\.0|python|python-2\.0|zlib|unlicense|cc0|cc0-1\.0|public-domain|0bsd|zope-2\.1|hpnd|"
+    r"x11|mpl-2\.0)$", re.I)
+DIST = "usr/lib/python3/dist-packages/"
+MAX_PACKAGE_BYTES = 1_500_000
+
+
+def licences(copyright_text: str) -> Optional[List[str]]:
+    """Licence names of the upstream (non-debian/*) Files stanzas of a DEP-5 copyright file,
+    or None when the file is not machine-readable."""
+    if "Format:" not in copyright_text[:400]:
+        return None
+    names = []
+    for stanza in re.split(r"\n\s*\n", copyright_text):
+        files = re.search(r"^Files:\s*(.+(?:\n[ \t].+)*)", stanza, re.M)
+        lic = re.search(r"^License:\s*(.+)$", stanza, re.M)
+        if not files or not lic:
+            continue
+        if all(f.startswith("debian/") for f in files.group(1).split()):
+            continue
+        names.append(lic.group(1).strip())
+    return names or None
+
+
+def permissive(names: List[str]) -> bool:
+    """Every stanza has a permissive option (`A or B` needs one of them, `A and B` both)."""
+    for name in names:
+        options = re.split(r"\s+or\s+", name, flags=re.I)
+        if not any(all(PERMISSIVE.match(part.strip(" ()")) for part in re.split(r"\s+and\s+|,", opt, flags=re.I))
+                   for opt in options):
+            return False
+    return True
+
+
+def read_deb(path: str) -> Tuple[Optional[str], Dict[str, str]]:
+    """(copyright text, {dist-packages relative path: text}) of one .deb."""
+    data = subprocess.run(["dpkg-deb", "--fsys-tarfile", path], capture_output=True, check=True).stdout
+    copyright_text = None
+    files: Dict[str, str] = {}
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        for m in tar.getmembers():
+            name = m.name.lstrip("./")
+            if not m.isfile():
+                continue
+            if name.startswith("usr/share/doc/") and name.endswith("/copyright"):
+                copyright_text = tar.extractfile(m).read().decode("utf-8", "replace")
+            elif name.startswith(DIST) and name.endswith(".py") and m.size <= 200_000:
+                try:
+                    files[name[len(DIST):]] = tar.extractfile(m).read().decode("utf-8")
+                except UnicodeDecodeError:
+                    pass
+    return copyright_text, files
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--debs", nargs="+", required=True, help="folders of .deb files")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--heldout", default=os.path.join(HERE, "..", "eval", "heldout-debian.txt"))
+    ap.add_argument("--manifest", default=os.path.join(HERE, "MANIFEST-debian.tsv"))
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    held = {line.split("=")[0].strip() for line in open(a.heldout) if line.strip()}
+    rows = []
+    held_modules = set()
+    seen = set()
+    skipped: Dict[str, int] = {}
+    debs = sorted({f: os.path.join(d, f) for d in a.debs for f in os.listdir(d) if f.endswith(".deb")}.values())
+    with lzma.open(os.path.join(a.out, "py-train.jsonl.xz"), "wt", encoding="utf-8", preset=6) as out:
+        for path in debs:
+            package, version = os.path.basename(path).split("_")[:2]
+            version = version.replace("%3a", ":")
+            try:
+                copyright_text, files = read_deb(path)
+            except (subprocess.CalledProcessError, tarfile.TarError) as e:
+                print(f"skip {path}: {e}")
+                continue
+            if not files:
+                continue
+            if package in held:
+                held_modules.update(rel.split("/")[0].removesuffix(".py") for rel in files)
+                rows.append((package, version, "-", sum(len(t) for t in files.values()), "heldout"))
+                continue
+            names = licences(copyright_text or "")
+            if names is None or not permissive(names):
+                skipped["licence"] = skipped.get("licence", 0) + 1
+                continue
+            kept = 0
+            for rel, text in sorted(files.items()):
+                if kept >= MAX_PACKAGE_BYTES or not is_clean(text):
+                    continue
+                digest = hashlib.sha256(re.sub(r"\s+", "", text).encode()).digest()
+                if digest in seen:
+                    continue
+                seen.add(digest)
+                out.write(json.dumps({"path": rel, "text": text}, ensure_ascii=False) + "\n")
+                kept += len(text)
+            if kept:
+                rows.append((package, version, " | ".join(sorted(set(names))), kept, "train"))
+    with open(os.path.join(a.out, "py-heldout-modules.txt"), "w") as f:
+        f.write("".join(f"{m}\n" for m in sorted(held_modules)))
+    with open(a.manifest, "w", encoding="utf-8") as f:
+        f.write("package\tversion\tlicence\tbytes\tsplit\n")
+        for row in sorted(rows):
+            f.write("\t".join(str(x) for x in row) + "\n")
+    train = [r for r in rows if r[4] == "train"]
+    print(f"debian: {len(train)} packages kept ({sum(r[3] for r in train) / 1e6:.1f} MB), "
+          f"{len(rows) - len(train)} held out ({len(held_modules)} modules); skipped {skipped}; "
+          f"py-train.jsonl.xz {os.path.getsize(os.path.join(a.out, 'py-train.jsonl.xz')) / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
