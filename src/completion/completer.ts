@@ -15,8 +15,6 @@ import type { CursorSnapshot } from './feedScheduler';
 import { InFlight } from './inFlight';
 import { stopContextAt } from './stopRules';
 
-const MAX_LINES = 16;
-
 export interface CompletionRequest extends CursorSnapshot {
   /** The user asked for a completion (VS Code's `InlineCompletionTriggerKind.Invoke`). */
   explicit: boolean;
@@ -78,7 +76,7 @@ export class Completer {
     if (token?.isCancellationRequested) return undefined;
     this.stopRunning();
 
-    const flight = new InFlight(at.document, prefix, context.suffix, stopContextAt(at.text, at.offset, MAX_LINES), (onToken) =>
+    const flight = new InFlight(at.document, prefix, context.suffix, stopContextAt(at.text, at.offset), (onToken) =>
       this.engine.complete(context, completionOptions(settings), onToken),
     );
     this.inFlight = flight;

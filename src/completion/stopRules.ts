@@ -21,8 +21,11 @@ export interface StopResult {
   stopped: boolean;
 }
 
+/** Longest ghost text, in lines. */
+export const MAX_COMPLETION_LINES = 16;
+
 /** The stop context of a cursor at `offset` in `text`: its line, and the few lines after it. */
-export function stopContextAt(text: string, offset: number, maxLines: number, nextLineCount = 5): StopContext {
+export function stopContextAt(text: string, offset: number, maxLines = MAX_COMPLETION_LINES, nextLineCount = 5): StopContext {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   let lineEnd = text.indexOf('\n', offset);
   if (lineEnd < 0) lineEnd = text.length;

@@ -6,7 +6,7 @@ import { OPTIONS, type Values } from './cli/args';
 import { checkCacheCommand } from './cli/checkCacheCommand';
 import { generateCommand } from './cli/generateCommand';
 import { pplCommand } from './cli/pplCommand';
-import { completeCommand } from '../cli/complete';
+import { completeCommand } from './cli/completeCommand';
 import { defaultModelDir } from './packageRoot';
 import { numberArg } from './cli/args';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { transformSync } from 'esbuild';
-import { loadEditorEngine } from '../../src/cli/complete';
+import { loadEditorEngine } from '../../src/engine/cli/completeCommand';
 import { chatOptions, DEFAULT_SETTINGS } from '../../src/config/settings';
 import { newProgress } from '../../src/engine/engine';
 import { defaultModelDir } from '../../src/engine/packageRoot';

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { completeAt, loadEditorEngine } from '../../src/cli/complete';
+import { completeAt, loadEditorEngine } from '../../src/engine/cli/completeCommand';
 import { defaultModelDir } from '../../src/engine/packageRoot';
 import { type EvalLanguage, sampleLines } from './heldoutLines';
 import { editSimilarity, failureModes } from './score';

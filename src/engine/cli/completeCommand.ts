@@ -4,13 +4,12 @@
 // text is the only context (no chunks of other files), and each call starts a fresh editor stream.
 import { readFileSync } from 'node:fs';
 import { extname, relative, resolve } from 'node:path';
-import { buildEditorContext, contextLimits } from '../completion/contextBuilder';
-import { stopContextAt } from '../completion/stopContext';
-import { applyStopRules } from '../completion/stopRules';
-import { completionOptions, DEFAULT_SETTINGS } from '../config/settings';
-import { Engine, newProgress } from '../engine/engine';
-import { EngineInputError } from '../engine/errors';
-import type { FinishReason } from '../engine/protocol';
+import { buildEditorContext, contextLimits } from '../../completion/contextBuilder';
+import { applyStopRules, stopContextAt } from '../../completion/stopRules';
+import { completionOptions, DEFAULT_SETTINGS } from '../../config/settings';
+import { Engine, newProgress } from '../engine';
+import { EngineInputError } from '../errors';
+import type { FinishReason } from '../protocol';
 
 export interface CompletionRequest {
   /** Whole text of the file. */
@@ -75,7 +74,7 @@ export async function completeAt(engine: Engine, request: CompletionRequest): Pr
   }
   const offset = starts[request.line] + request.character;
   const context = buildEditorContext(request.text, offset, request.path, languageIdOf(request.path), [], contextLimits(engine.setup.window));
-  const stop = stopContextAt(lines, request.line, request.character);
+  const stop = stopContextAt(request.text, offset);
   engine.reset('editor');
   const progress = newProgress();
   let streamed = '';
