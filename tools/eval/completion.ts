@@ -1,4 +1,4 @@
-// Held-out single-line infilling through `endless complete`'s code path (src/cli/complete.ts):
+// Held-out single-line infilling through `endless complete`'s code path (src/engine/cli/completeCommand.ts):
 // the editor's context layout, FIM prompt, options and stop rules, a fresh editor stream each.
 //   node --import tsx tools/eval/completion.ts [--model DIR] [--data tools/eval/.data]
 //        [--count 150] [--seed 11] [--out results.json] [--languages typescript,python]
