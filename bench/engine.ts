@@ -12,7 +12,7 @@ import { Engine, loadDecoder, newProgress } from '../src/engine/engine';
 import { checkCache } from '../src/engine/evaluate';
 import { loadModelDir, type ModelDir } from '../src/engine/modelDir';
 import { packageRoot } from '../src/engine/packageRoot';
-import type { HostToWorker, WorkerToHost } from '../src/engine/protocol';
+import { freshChat, type HostToWorker, type WorkerToHost } from '../src/engine/protocol';
 import { SinkCache } from '../src/engine/sinkCache';
 import { Stream } from '../src/engine/stream';
 import { TextTokenizer } from '../src/engine/tokenizer';
@@ -185,7 +185,7 @@ async function workerRss(modelDir: string, sinks: number, window: number, text: 
   let id = 2;
   for (let i = 0; i < 8; i++) {
     const chunk = text.slice(i * piece, (i + 1) * piece);
-    await request({ type: 'chat', id: id++, messages: [{ role: 'user', content: chunk }], options });
+    await request({ type: 'chat', id: id++, turn: freshChat([{ role: 'user', content: chunk }]), options });
     await request({ type: 'feed', id: id++, context: { chunks: [{ path: `f${i}.ts`, text: chunk }], path: 'a.ts', languageId: 'typescript', prefix: chunk.slice(0, 400), suffix: '' } });
   }
   await new Promise((resolve) => setTimeout(resolve, 300));

@@ -5,12 +5,13 @@
 // Every command takes --json. --model defaults to the bundled models/default.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { CACHE_DEFAULTS, CLI_GENERATION } from './defaults';
 import { Engine, loadDecoder, newProgress } from './engine';
 import { EngineInputError } from './errors';
 import { cacheCheckPassed, checkCache, perplexity } from './evaluate';
 import { loadModelDir } from './modelDir';
 import { defaultModelDir } from './packageRoot';
-import type { CacheMode, GenerateOptions } from './protocol';
+import { type CacheMode, freshChat, type GenerateOptions } from './protocol';
 import { TextTokenizer } from './tokenizer';
 
 const USAGE = `usage:
@@ -74,20 +75,19 @@ async function generateCommand(values: Values): Promise<void> {
   if (stream !== 'chat' && stream !== 'editor') throw new EngineInputError(`--stream must be chat or editor, got ${stream}`);
   const engine = await Engine.load({
     modelDir: values.model ?? defaultModelDir(),
-    sinks: numberArg(values, 'sinks', 4),
-    window: numberArg(values, 'window', 960),
+    sinks: numberArg(values, 'sinks', CACHE_DEFAULTS.sinks),
+    window: numberArg(values, 'window', CACHE_DEFAULTS.window),
     pinnedSystemPrompt: values.system ?? '',
-    threads: numberArg(values, 'threads', 0),
+    threads: numberArg(values, 'threads', CACHE_DEFAULTS.threads),
   });
   const options: GenerateOptions = {
-    maxTokens: numberArg(values, 'max-tokens', 128),
-    temperature: numberArg(values, 'temperature', 0, false),
-    topK: numberArg(values, 'top-k', 0),
-    topP: numberArg(values, 'top-p', 1, false),
-    repetitionPenalty: numberArg(values, 'repetition-penalty', 1, false),
+    ...CLI_GENERATION,
+    maxTokens: numberArg(values, 'max-tokens', CLI_GENERATION.maxTokens),
+    temperature: numberArg(values, 'temperature', CLI_GENERATION.temperature, false),
+    topK: numberArg(values, 'top-k', CLI_GENERATION.topK),
+    topP: numberArg(values, 'top-p', CLI_GENERATION.topP, false),
+    repetitionPenalty: numberArg(values, 'repetition-penalty', CLI_GENERATION.repetitionPenalty, false),
     seed: values.seed === undefined ? undefined : numberArg(values, 'seed', 0),
-    stop: [],
-    timeBudgetMs: 0,
   };
   const progress = newProgress();
   const t0 = performance.now();
@@ -96,7 +96,7 @@ async function generateCommand(values: Values): Promise<void> {
   };
   const steps =
     stream === 'chat'
-      ? engine.chat([{ role: 'user', content: prompt }], options, progress, emit)
+      ? engine.chat(freshChat([{ role: 'user', content: prompt }]), options, progress, emit)
       : engine.complete({ chunks: [], path: 'untitled', languageId: 'plaintext', prefix: prompt, suffix: '' }, options, progress, emit);
   let step = await steps.next();
   while (!step.done) step = await steps.next();
@@ -117,12 +117,12 @@ async function generateCommand(values: Values): Promise<void> {
 async function loadForEval(values: Values) {
   const model = loadModelDir(values.model ?? defaultModelDir());
   const tokenizer = new TextTokenizer(model);
-  const decoder = await loadDecoder(model, numberArg(values, 'threads', 0));
+  const decoder = await loadDecoder(model, numberArg(values, 'threads', CACHE_DEFAULTS.threads));
   const text = readText(values);
   const sink = tokenizer.special.sink;
   const ids = [...(sink === undefined ? [] : [sink]), ...tokenizer.encodeText(text)];
-  const sinks = numberArg(values, 'sinks', 4);
-  const window = numberArg(values, 'window', 960);
+  const sinks = numberArg(values, 'sinks', CACHE_DEFAULTS.sinks);
+  const window = numberArg(values, 'window', CACHE_DEFAULTS.window);
   if (sinks < 0) throw new EngineInputError(`--sinks must be ≥ 0, got ${sinks}`);
   if (window <= sinks) throw new EngineInputError(`--window (${window}) must be larger than --sinks (${sinks})`);
   return { model, decoder, ids, sinks, window };

@@ -36,7 +36,7 @@ describe('settings validation', () => {
     const { settings, problems } = validate({ windowTokens: 'big' });
     assert.equal(settings.windowTokens, DEFAULT_SETTINGS.windowTokens);
     assert.equal(problems.length, 1);
-    assert.match(problems[0], /endless\.windowTokens must be a number, not "big"; using 960\./);
+    assert.match(problems[0], /endless\.windowTokens must be a number, not "big"; using 0\./);
   });
 
   it('rejects fractions where a whole number is needed, and out-of-range values', () => {
