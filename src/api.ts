@@ -2,6 +2,7 @@
 // drive Endless exactly as the user does (chat panel, inline completions), without the UI.
 import type * as vscode from 'vscode';
 import type { ChatMessage, EngineStats, ModelInfo } from './engine/protocol';
+import type { ViewMessage } from './webview/protocol';
 
 export type { ChatMessage, EngineStats, ModelInfo, StreamStats } from './engine/protocol';
 
@@ -38,8 +39,20 @@ export interface EndlessApi {
   /** The latest cache statistics pushed by the worker; undefined before the first push. */
   stats(): EngineStats | undefined;
 
-  /** The chat transcript as saved for this workspace (oldest first). */
+  /** The chat's newest messages as the model saw them (oldest first; a bounded number). */
   transcript(): readonly ChatMessage[];
+
+  /**
+   * Up to `limit` messages of the chat older than message `beforeId`, oldest first, read back
+   * from the transcript log (empty at the start of the chat): what the panel loads on scroll-up.
+   */
+  olderMessages(beforeId: number, limit: number): Promise<readonly (ViewMessage & { id: number })[]>;
+
+  /** Bytes the chat transcript takes on disk, and the most it may take. */
+  storage(): { storedBytes: number; capBytes: number };
+
+  /** Starts a new chat, as the panel's New Session does. */
+  newSession(): Promise<void>;
 
   /** How many times the worker has been restarted after a crash since activation. */
   restartCount(): number;
