@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ChatSession, type ChatEvent } from '../../../src/chat/chatSession';
 import { TranscriptLog } from '../../../src/chat/transcriptLog';
-import type { GenerateOptions } from '../../../src/engine/protocol';
+import type { ChatTurn, GenerateOptions } from '../../../src/engine/protocol';
 import { EngineClient } from '../../../src/host/engineClient';
 
 const dir = mkdtempSync(join(tmpdir(), 'endless-chat-'));
@@ -141,5 +141,42 @@ describe('chat session with the real worker', () => {
     await log.flush();
     assert.deepEqual(restored(), []);
     await until(() => engine.stats?.streams.chat.totalTokens === 0);
+  });
+
+  it('answers a message sent right after New session; the reset is not applied to it', async () => {
+    maxTokens = 6;
+    await (session.send('before the new session') as { reply: Promise<string> }).reply;
+    const reset = session.newSession();
+    const result = session.send('first of the new session');
+    assert.equal(result.accepted, true);
+    await reset;
+    await (result as { reply: Promise<string> }).reply;
+    const last = session.view().at(-1)!;
+    assert.ok(last.finish === 'eos' || last.finish === 'length', `the reply ended by ${last.finish}`);
+    assert.deepEqual(session.view().map((m) => m.role), ['user', 'assistant']);
+    await log.flush();
+    assert.deepEqual(restored().map((m) => m.text)[0], 'first of the new session');
+  });
+
+  it('sends the worker only what is new: each turn after the first carries two messages', async () => {
+    maxTokens = 3;
+    await session.newSession();
+    const turns: ChatTurn[] = [];
+    const chat = engine.chat.bind(engine);
+    engine.chat = (turn, opts, onToken) => {
+      turns.push(turn);
+      return chat(turn, opts, onToken);
+    };
+    try {
+      for (let turn = 0; turn < 40; turn++) await (session.send(`turn ${turn}`) as { reply: Promise<string> }).reply;
+    } finally {
+      engine.chat = chat;
+    }
+    assert.equal(turns[0].after, null);
+    assert.equal(turns[0].messages.length, 1);
+    for (const turn of turns.slice(1)) {
+      assert.notEqual(turn.after, null);
+      assert.deepEqual(turn.messages.map((m) => m.role), ['assistant', 'user']);
+    }
   });
 });

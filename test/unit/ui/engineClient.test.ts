@@ -133,6 +133,34 @@ describe('engine client reconfigured', () => {
   });
 });
 
+describe('engine client disposed while requests wait', () => {
+  it('ends a request made as dispose begins, and dispose returns', async () => {
+    const client = new EngineClient(WORKER, config);
+    client.start();
+    await client.whenReady();
+    const disposing = client.dispose();
+    // The worker is going but the last state said ready: the request must fail, not wait in a
+    // loop of retries that starves the event loop (and with it the worker's exit).
+    const late = client.chat(freshChat([{ role: 'user', content: 'too late' }]), options(4));
+    const outcome = await Promise.race([
+      late.done.then(() => 'answered', (error: Error) => error.message),
+      new Promise<string>((r) => setTimeout(() => r('still waiting'), 5000)),
+    ]);
+    assert.match(outcome, /shut down|not running/);
+    await disposing;
+    assert.equal(client.state.kind, 'stopped');
+  });
+
+  it('ends a request waiting for a model that is still loading', async () => {
+    const client = new EngineClient(WORKER, config);
+    client.start();
+    const waiting = client.chat(freshChat([{ role: 'user', content: 'early' }]), options(4));
+    const disposed = client.dispose();
+    await assert.rejects(waiting.done, /shut down|stopped/);
+    await disposed;
+  });
+});
+
 describe('engine client with a model that cannot load', () => {
   it('reports the failure and does not restart in a loop', async () => {
     const client = new EngineClient(WORKER, { ...config, modelDir: resolve('test/fixtures/no-such-model') }, { restartDelayMs: 50 });
