@@ -1,7 +1,7 @@
 // The object `activate()` returns. Other extensions and the extension-host tests use it to
 // drive Endless exactly as the user does (chat panel, inline completions), without the UI.
 import type * as vscode from 'vscode';
-import type { ChatMessage, EngineStats, ModelInfo } from './engine/protocol';
+import type { ChatMessage, EngineStats, ModelInfo, Usage } from './engine/protocol';
 import type { ViewMessage } from './webview/protocol';
 
 export type { ChatMessage, EngineStats, ModelInfo, StreamStats } from './engine/protocol';
@@ -48,11 +48,14 @@ export interface EndlessApi {
    */
   olderMessages(beforeId: number, limit: number): Promise<readonly (ViewMessage & { id: number })[]>;
 
-  /** Bytes the chat transcript takes on disk, and the most it may take. */
-  storage(): { storedBytes: number; capBytes: number };
+  /** Bytes the chat transcript takes on disk, the most it may take, and where its log is. */
+  storage(): { storedBytes: number; capBytes: number; logPath: string };
 
   /** Starts a new chat, as the panel's New Session does. */
   newSession(): Promise<void>;
+
+  /** What the engine reported for the last finished chat reply (tokens, times). */
+  lastChatUsage(): Usage | undefined;
 
   /** How many times the worker has been restarted after a crash since activation. */
   restartCount(): number;

@@ -127,8 +127,9 @@ export function activate(context: vscode.ExtensionContext): EndlessApi {
     stats: () => engine.stats,
     transcript: () => session.transcript(),
     olderMessages: (beforeId, limit) => session.olderThan(beforeId, limit),
-    storage: () => ({ storedBytes: transcript.storedBytes, capBytes: transcript.capBytes }),
+    storage: () => ({ storedBytes: transcript.storedBytes, capBytes: transcript.capBytes, logPath: transcript.logPath }),
     newSession: () => session.newSession(),
+    lastChatUsage: () => session.lastUsage,
     restartCount: () => engine.restartCount,
     crashWorkerForTesting: () => engine.crashForTesting(),
   };

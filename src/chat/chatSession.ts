@@ -3,7 +3,7 @@
 // A turn costs the same however long the chat: the worker is sent only the messages it does
 // not hold yet, memory keeps a bounded tail, and each message is appended to the log once.
 // No `vscode` here; the panel adapts it to a webview.
-import type { ChatTurn, GenerateOptions, SeqChatMessage } from '../engine/protocol';
+import type { ChatTurn, GenerateOptions, SeqChatMessage, Usage } from '../engine/protocol';
 import { EngineRequestError, type EngineClient, type Finished, type Generation } from '../host/engineClient';
 import { Listeners } from '../host/listeners';
 import type { ViewMessage } from '../webview/protocol';
@@ -41,6 +41,8 @@ export class ChatSession {
   /** The last message the worker's chat stream holds; null when it must start over. */
   private held: number | null = null;
   private readonly recent: number;
+  /** What the worker reported for the last finished reply. */
+  lastUsage: Usage | undefined;
 
   constructor(
     private readonly engine: EngineClient,
@@ -127,6 +129,7 @@ export class ChatSession {
     const finished = generation.done.then(
       (done) => {
         if (this.running === generation) this.held = done.chatHeld ?? null;
+        this.lastUsage = done.usage;
         // What streamed is what the user saw; the final text only matters if nothing streamed.
         if (reply.text.length === 0) reply.text = done.text;
         if (done.reason === 'cancelled' && this.keepChars !== undefined && this.running === generation) {
