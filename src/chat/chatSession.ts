@@ -14,7 +14,9 @@ export type ChatEvent =
   | { type: 'transcript' }
   | { type: 'token'; text: string }
   /** The message could not be sent; `text` goes back into the input. */
-  | { type: 'sendFailed'; text: string; error: string };
+  | { type: 'sendFailed'; text: string; error: string }
+  /** Something the user should know about the last turn (e.g. a message clipped to fit the window). */
+  | { type: 'notice'; text: string };
 
 export type SendResult = { accepted: true; reply: Promise<string> } | { accepted: false; error: string };
 
@@ -130,6 +132,13 @@ export class ChatSession {
       (done) => {
         if (this.running === generation) this.held = done.chatHeld ?? null;
         this.lastUsage = done.usage;
+        const clipped = done.usage?.clippedTokens ?? 0;
+        if (clipped > 0) {
+          this.onEvent.fire({
+            type: 'notice',
+            text: `The message was longer than the chat window: its first ${clipped} tokens were left out, and the model saw the rest.`,
+          });
+        }
         // What streamed is what the user saw; the final text only matters if nothing streamed.
         if (reply.text.length === 0) reply.text = done.text;
         if (done.reason === 'cancelled' && this.keepChars !== undefined && this.running === generation) {

@@ -144,6 +144,7 @@ export class Dispatcher {
       generatedTokens: progress.generatedTokens,
       firstTokenMs: progress.firstTokenAt > 0 ? progress.firstTokenAt - receivedAt : 0,
       totalMs: now - receivedAt,
+      ...(progress.clippedTokens ? { clippedTokens: progress.clippedTokens } : {}),
     };
     const chatHeld = progress.chatHeld === undefined ? {} : { chatHeld: progress.chatHeld };
     this.post({ type: 'done', id, reason, text: progress.text, usage, ...chatHeld });

@@ -175,6 +175,7 @@ export class Engine {
     const pinned = turn.after === null && this.system && target.headEnd > stream.sinks ? target.headEnd - stream.sinks : stream.pinned;
     const feed = stream.plan(target.tokens, target.offset, pinned, true, target.boundaries);
     if (feed === null) throw new ChatOutOfStepError(`the chat stream cannot continue after message ${turn.after}; send the turn again from the start`);
+    if (stream.lastClipped > 0) progress.clippedTokens = stream.lastClipped;
     stream.markBoundaries(target.boundaries);
     progress.promptTokens = target.tokens.length;
     progress.prefilledTokens = feed.length;

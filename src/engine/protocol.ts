@@ -101,6 +101,11 @@ export interface Usage {
   promptTokens: number;
   /** Tokens actually run through the model for the prompt (the rest was reused). */
   prefilledTokens: number;
+  /**
+   * Tokens cut from the front of a prompt longer than the window (the model never saw them);
+   * absent when nothing was cut.
+   */
+  clippedTokens?: number;
   generatedTokens: number;
   /** From receipt of the request to its first generated token. */
   firstTokenMs: number;

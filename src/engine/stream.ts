@@ -46,6 +46,8 @@ export class Stream {
   epoch = 0;
   /** Logits after the last token fed. */
   lastLogits: Float32Array | null = null;
+  /** Tokens the last plan skipped from the front of a tail longer than the window. */
+  lastClipped = 0;
   counters: StreamCounters = emptyCounters();
   private windowStart = 0;
   /** Logical indices where a message begins (eviction prefers to cut there). */
@@ -125,6 +127,7 @@ export class Stream {
     fitWindow: boolean,
     boundaries: readonly number[] = [],
   ): number[] | null {
+    this.lastClipped = 0;
     const wantPinned = this.options.mode === 'sink' ? pinned : 0;
     if (wantPinned > this.windowCapacity / 2) {
       throw new RangeError(`the pinned prefix (${wantPinned} tokens) must fit in half the window (${this.windowCapacity})`);
@@ -286,6 +289,7 @@ export class Stream {
     const snap = boundaries.find((b) => b >= first && b - first < room / 8);
     if (snap !== undefined) first = snap;
     this.windowStart = first;
+    this.lastClipped = first - (start + headLeft);
     this.boundaries = this.boundaries.filter((b) => b >= first);
     return [...rest.slice(0, headLeft), ...rest.slice(first - start)];
   }

@@ -125,3 +125,18 @@ test('a new pinned prompt starts the chat stream over without reloading the mode
   assert.equal(engine.tokenizer.decode(head, true), '<|bos|><|im_start|>system\nAnswer in one word.<|im_end|>\n');
   assert.equal(stats.windowCapacity, 96, 'the window keeps its size; the prompt has slots of its own');
 });
+
+test('a message longer than the window is clipped from the front, and says by how much', async () => {
+  // ~200,000 tokens: more than a spread into a call's arguments survives; the prompt is
+  // assembled without one.
+  const long = `${'lorem ipsum dolor sit amet '.repeat(30_000)}the end`;
+  const p = newProgress();
+  await drain(engine.chat({ after: null, messages: [{ seq: 0, role: 'user', content: long }] }, greedy(2), p, () => {}));
+  assert.ok((p.clippedTokens ?? 0) > p.promptTokens - 200, `clipped ${p.clippedTokens} of ${p.promptTokens}`);
+  assert.ok(p.prefilledTokens <= 96 + 40, `pre-filled ${p.prefilledTokens}`);
+  const stats = engine.stats().streams.chat;
+  assert.ok(stats.sinks + stats.pinned + stats.window <= stats.capacity);
+  // What the model kept is the end of the message.
+  const kept = engine.tokenizer.decode(Array.from(engine.streams.chat.cache.tokens.subarray(0, engine.streams.chat.cache.length)), true);
+  assert.ok(kept.includes('the end'), 'the end of the message is in the window');
+});
