@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_SETTINGS, validateSettings } from '../../../src/config/settings';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_SETTINGS, SETTING_KEYS, validateSettings } from '../../../src/config/settings';
 
 const validate = (values: Record<string, unknown>, exists: (path: string) => boolean = () => true) =>
   validateSettings((key) => values[key], exists);
@@ -73,5 +75,19 @@ describe('settings validation', () => {
     assert.equal(settings.completionEnabled, true);
     assert.equal(settings.pinnedSystemPrompt, DEFAULT_SETTINGS.pinnedSystemPrompt);
     assert.equal(problems.length, 2);
+  });
+});
+
+describe('defaults', () => {
+  it('package.json declares the defaults of src/engine/defaults.ts, read through the settings', () => {
+    const manifest = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as {
+      contributes: { configuration: { properties: Record<string, { default: unknown }> } };
+    };
+    const declared = manifest.contributes.configuration.properties;
+    for (const key of Object.keys(DEFAULT_SETTINGS) as (keyof typeof DEFAULT_SETTINGS)[]) {
+      const name = `endless.${SETTING_KEYS[key]}`;
+      assert.ok(name in declared, `${name} is declared`);
+      assert.deepEqual(declared[name].default, DEFAULT_SETTINGS[key], `${name} default`);
+    }
   });
 });
