@@ -43,7 +43,16 @@ export function activate(context: vscode.ExtensionContext): EndlessApi {
   const engineChanges = new SettingsChanges({
     current: () => engine.engineConfig,
     reload: (config) => void engine.reconfigure(config),
-    repin: (prompt) => void session.repin(prompt).catch((error: Error) => log(`pinning the new system prompt failed: ${error.message}`)),
+    repin: (prompt) => {
+      const reload = () => void engine.reconfigure({ ...engine.engineConfig, pinnedSystemPrompt: prompt });
+      // A model that is not loaded (e.g. the old prompt did not fit) loads again with the new one;
+      // a prompt the running engine cannot pin is reported the way a failed load is.
+      if (engine.state.kind !== 'ready') return reload();
+      session.repin(prompt).catch((error: Error) => {
+        log(`pinning the new system prompt failed: ${error.message}`);
+        reload();
+      });
+    },
   });
   const shownNotices = new Set<string>();
   const chatView = new ChatView(context.extensionUri, session, engine, () => settings, log);

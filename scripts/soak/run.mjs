@@ -82,7 +82,7 @@ export async function runSoak({ turns, keystrokes, minutes, quiet = false }) {
       ['extensionTestsPath', remote(path.join(outDir, 'driver'))],
     ];
     say(`${turns} turns, ${keystrokes} keystrokes, at most ${minutes} min`);
-    await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`, { timeout: 180_000 });
     const code = await Promise.race([ended, new Promise((resolve) => setTimeout(() => resolve('timeout'), (minutes + 5) * 60_000))]);
     if (code !== 0) say(`the driver ended with ${code}`);
     ({ panelMessages, panelCap } = await countPanelMessages(page));

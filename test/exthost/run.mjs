@@ -101,7 +101,8 @@ export async function runExtensionHostTests() {
       ['extensionTestsPath', remote(path.join(testsDir, 'index'))],
     ];
     const url = `${server.url}?folder=${encodeURIComponent(WORKSPACE)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
-    await page.goto(url);
+    // A loaded machine can take a while to serve the workbench.
+    await page.goto(url, { timeout: 180_000 });
     let timer;
     const timeout = new Promise((resolve) => {
       timer = setTimeout(() => resolve('timeout'), TIMEOUT_MS);
