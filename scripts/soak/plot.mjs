@@ -23,10 +23,13 @@ function binned(samples, key, bins = 300) {
 
 export function plot(samples, summary) {
   const turns = Math.max(1, samples.at(-1)?.turn ?? 1);
-  const msMax = Math.max(1, ...binned(samples, 'firstTokenMs').map(([, v]) => v), ...binned(samples, 'overheadMs').map(([, v]) => v)) * 1.15;
+  // The first turn starts the model cold; the axis is scaled to the rest, and a point above it
+  // is drawn at the top edge.
+  const ms = [...binned(samples.slice(1), 'firstTokenMs'), ...binned(samples.slice(1), 'overheadMs')].map(([, v]) => v).sort((a, b) => a - b);
+  const msMax = Math.max(1, ms[Math.floor(ms.length * 0.98)] ?? 1) * 1.3;
   const rssMax = Math.max(1, ...samples.map((s) => s.rssMb)) * 1.15;
   const x = (turn) => M.left + (turn / turns) * (W - M.left - M.right);
-  const yMs = (v) => H - M.bottom - (v / msMax) * (H - M.top - M.bottom);
+  const yMs = (v) => H - M.bottom - (Math.min(v, msMax) / msMax) * (H - M.top - M.bottom);
   const yRss = (v) => H - M.bottom - (v / rssMax) * (H - M.top - M.bottom);
   const line = (points, y, color) =>
     `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${points.map(([t, v]) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`;

@@ -49,7 +49,8 @@ export async function runSoak({ turns, keystrokes, minutes, quiet = false }) {
       // Short replies so that a turn is quick; the cost per turn is what is measured.
       'endless.chat.maxTokens': 8,
       'endless.completion.maxTokens': 8,
-      'endless.completion.delayMs': 0,
+      // VS Code asks for ghost text itself after this pause in typing; the driver asks at word ends.
+      'endless.completion.delayMs': 150,
     },
     { fresh: true },
   );
