@@ -15,6 +15,7 @@ import { packageRoot } from '../src/engine/packageRoot';
 import { freshChat, type HostToWorker, type WorkerToHost } from '../src/engine/protocol';
 import { SinkCache } from '../src/engine/sinkCache';
 import { Stream } from '../src/engine/stream';
+import { append } from '../src/engine/tokenList';
 import { TextTokenizer } from '../src/engine/tokenizer';
 
 const ROOT = packageRoot(__dirname);
@@ -54,7 +55,7 @@ function corpus(tokenizer: TextTokenizer, tokens: number): number[] {
   for (const dir of ['src', 'docs', 'tools', 'test/unit']) if (existsSync(join(ROOT, dir))) walk(join(ROOT, dir));
   const base = tokenizer.encodeText(files.sort().map((f) => readFileSync(f, 'utf8')).join('\n'));
   const ids = [tokenizer.special.sink ?? base[0]];
-  while (ids.length < tokens) ids.push(...base.slice(0, tokens - ids.length));
+  while (ids.length < tokens) append(ids, base.slice(0, tokens - ids.length));
   return ids;
 }
 

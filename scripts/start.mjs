@@ -6,7 +6,7 @@ import { setup } from './setup/index.mjs';
 import { ROOT } from './setup/paths.mjs';
 import { buildExtension, packageExtension } from './vscode/extension.mjs';
 import { prepareProfile } from './vscode/profile.mjs';
-import { freePort, installExtension, startCodeServer } from './vscode/codeServer.mjs';
+import { freePort, installExtension, startPrivateCodeServer } from './vscode/codeServer.mjs';
 import { testModelDirectory } from './vscode/model.mjs';
 
 const WORKSPACE = path.join(ROOT, 'test', 'workspace');
@@ -30,7 +30,7 @@ async function main() {
   // Not fresh: the chat transcript and settings survive from one `npm start` to the next.
   const dirs = prepareProfile('start', { 'endless.modelDirectory': testModelDirectory() });
   await installExtension(dirs, vsix);
-  const server = await startCodeServer({
+  const server = await startPrivateCodeServer({
     dirs,
     port,
     args: [WORKSPACE],
@@ -40,8 +40,9 @@ async function main() {
 Endless is running in VS Code (code-server) with the sample workspace:
 
     ${server.url}?folder=${encodeURIComponent(WORKSPACE)}
+    password: ${server.password}
 
-Open it in a browser; the Endless chat is in the activity bar. Press Ctrl+C to stop.
+Open it in a browser and enter the password; the Endless chat is in the activity bar. Press Ctrl+C to stop.
 To use Endless in desktop VS Code instead:
 
     code --install-extension ${vsix}

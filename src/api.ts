@@ -57,12 +57,15 @@ export interface EndlessApi {
   /** What the engine reported for the last finished chat reply (tokens, times). */
   lastChatUsage(): Usage | undefined;
 
+  /** The chat as the panel shows it (oldest first), with how each reply finished. */
+  chatView(): readonly ViewMessage[];
+
   /** How many times the worker has been restarted after a crash since activation. */
   restartCount(): number;
 
   /**
-   * Terminates the worker as a crash would, to prove recovery: the client restarts it with
-   * backoff and replays `init`; `whenReady()` then resolves again.
+   * Makes the worker crash, whatever is in flight, to prove recovery: requests in flight fail,
+   * the client restarts it with backoff and replays `init`; `whenReady()` then resolves again.
    */
   crashWorkerForTesting(): void;
 }

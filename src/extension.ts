@@ -139,6 +139,7 @@ export function activate(context: vscode.ExtensionContext): EndlessApi {
     storage: () => ({ storedBytes: transcript.storedBytes, capBytes: transcript.capBytes, logPath: transcript.logPath }),
     newSession: () => session.newSession(),
     lastChatUsage: () => session.lastUsage,
+    chatView: () => session.view(),
     restartCount: () => engine.restartCount,
     crashWorkerForTesting: () => engine.crashForTesting(),
   };

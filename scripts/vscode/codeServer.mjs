@@ -1,5 +1,6 @@
 // Starts and stops code-server (real VS Code, served to a browser) with a given profile.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { CODE_SERVER_ENTRY, NODE_BIN } from '../setup/paths.mjs';
 import { mustRun } from '../setup/exec.mjs';
@@ -44,17 +45,29 @@ async function waitForHealth(url, child, timeoutMs) {
 }
 
 /**
- * Starts code-server on 127.0.0.1 and resolves once it answers. `env` reaches the extension
- * host too (it is a child of the server). `log` receives every output line.
+ * Starts code-server for a person at a browser: anyone on this machine can reach 127.0.0.1, so
+ * the editor (with its terminal) asks for a random password that only the caller sees.
  */
-export async function startCodeServer({ dirs, port, args = [], env = {}, log = () => {}, timeoutMs = 60_000 }) {
+export async function startPrivateCodeServer(options) {
+  const password = randomBytes(18).toString('base64url');
+  return { ...(await startCodeServer({ ...options, password })), password };
+}
+
+/**
+ * Starts code-server on 127.0.0.1 and resolves once it answers. `env` reaches the extension
+ * host too (it is a child of the server). `log` receives every output line. With `password`
+ * the editor asks for it (other local users and processes can reach 127.0.0.1 too); it goes
+ * through the environment, which only this user can read, not the command line.
+ */
+export async function startCodeServer({ dirs, port, args = [], env = {}, log = () => {}, timeoutMs = 60_000, password }) {
   port ??= await freePort();
   const url = `http://127.0.0.1:${port}/`;
+  const auth = password ? { PASSWORD: password } : {};
   const child = spawn(
     NODE_BIN,
     [
       CODE_SERVER_ENTRY,
-      '--auth', 'none',
+      '--auth', password ? 'password' : 'none',
       '--bind-addr', `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
@@ -63,7 +76,7 @@ export async function startCodeServer({ dirs, port, args = [], env = {}, log = (
       ...profileArgs(dirs),
       ...args,
     ],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...process.env, ...env, ...auth }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   for (const stream of [child.stdout, child.stderr]) {
     let partial = '';

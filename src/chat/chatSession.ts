@@ -132,7 +132,7 @@ export class ChatSession {
       (done) => {
         if (this.running === generation) this.held = done.chatHeld ?? null;
         this.lastUsage = done.usage;
-        const clipped = done.usage?.clippedTokens ?? 0;
+        const clipped = done.usage?.clipped ?? 0;
         if (clipped > 0) {
           this.onEvent.fire({
             type: 'notice',

@@ -8,6 +8,7 @@ import { Template } from '@huggingface/jinja';
 import { EngineInputError } from './errors';
 import type { JsonObject } from './jsonFile';
 import type { ChatMessage, ChatTurn } from './protocol';
+import { append } from './tokenList';
 import type { TextTokenizer } from './tokenizer';
 
 const CHATML = [
@@ -148,24 +149,24 @@ export class ChatPrompt {
         const sink = this.tokenizer.special.sink;
         if (sink !== undefined && scaffold.before[0] !== sink) tokens.push(sink);
         if (!system) boundaries.push(offset + tokens.length);
-        tokens.push(...scaffold.before);
+        append(tokens, scaffold.before);
         if (system) {
-          tokens.push(...this.tokenizer.encodeText(system));
+          append(tokens, this.tokenizer.encodeText(system));
           const close = leadingCloseLength(scaffold.after, this.tokenizer);
           headEnd = tokens.length + close;
           boundaries.push(offset + tokens.length + close);
-          tokens.push(...scaffold.after);
+          append(tokens, scaffold.after);
         }
       } else {
         boundaries.push(offset + tokens.length + leadingCloseLength(scaffold.after, this.tokenizer));
-        tokens.push(...scaffold.after);
+        append(tokens, scaffold.after);
       }
       const ids = (message.role === 'assistant' ? this.replies.get(message.content) : undefined) ?? this.tokenizer.encodeText(message.content);
-      appendAll(tokens, ids);
+      append(tokens, ids);
       if (message.seq !== undefined) held.push({ seq: message.seq, role: message.role, end: offset + tokens.length });
       previous = message.role;
     }
-    tokens.push(...this.generationPrompt(system, previous ?? 'user'));
+    append(tokens, this.generationPrompt(system, previous ?? 'user'));
     return { tokens, offset, boundaries, headEnd, held };
   }
 
@@ -239,11 +240,6 @@ export class ChatPrompt {
     }
     return parts;
   }
-}
-
-/** Appends without spreading an unbounded array into arguments (which overflows the stack). */
-export function appendAll(target: number[], ids: readonly number[]): void {
-  for (let i = 0; i < ids.length; i++) target.push(ids[i]);
 }
 
 /**

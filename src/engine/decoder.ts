@@ -10,6 +10,7 @@
 import './runtimeOffline';
 import * as ort from 'onnxruntime-node';
 import { EngineInputError } from './errors';
+import { checkFiniteLogits, checkGraphContract, checkProbe, describeLoadError } from './graphContract';
 import type { DecoderInterface, GraphInterface, PastKv } from './graphInterface';
 import { HfGraph } from './hfGraph';
 import type { ModelArch } from './modelDir';
@@ -58,6 +59,7 @@ export class Decoder {
 
   static async load(onnxPath: string, arch: ModelArch, options: DecoderOptions): Promise<Decoder> {
     const session = await openSession(onnxPath, options.threads);
+    checkGraphContract(session, onnxPath, arch);
     const kind = detectInterface(session, onnxPath);
     checkLayers(session, kind, arch, onnxPath);
     const vocab = logitsWidth(session) ?? arch.vocabSize;
@@ -69,12 +71,23 @@ export class Decoder {
     const decoder = new Decoder(session, prefillSession, kind, arch, vocab);
     decoder.decodeThreads = options.threads;
     decoder.prefillThreads = prefill;
+    decoder.path = onnxPath;
+    await decoder.probe();
     return decoder;
   }
 
   /** Whether the graph takes explicit position ids (otherwise positions follow the cache length). */
   get takesPositions(): boolean {
     return this.session.inputNames.includes('position_ids');
+  }
+
+  /** The graph file, named in every error about what it returns. */
+  path = '';
+
+  /** One step on an empty cache: what the graph actually returns must match config.json. */
+  private async probe(): Promise<void> {
+    const none = Array.from({ length: this.arch.layers }, () => new Float32Array(0));
+    checkProbe(await this.run([0], 0, { keys: none, values: none, length: 0 }, false), this.path, this.arch, 1);
   }
 
   /** Intra-op threads of the session that runs single-token steps, and of the prefill session. */
@@ -148,6 +161,7 @@ export class Decoder {
       logits = logits.subarray((returned - 1) * this.vocabSize);
       rows = 1;
     }
+    checkFiniteLogits(logits, this.vocabSize, start + n - rows, this.path);
     const { keys, values } = this.graph.takeNew(out, past, n);
     for (const tensor of Object.values(out)) tensor.dispose();
     return { logits, rows, keys, values };
@@ -168,7 +182,7 @@ async function openSession(onnxPath: string, threads: number): Promise<ort.Infer
       graphOptimizationLevel: 'all',
     });
   } catch (err) {
-    throw new EngineInputError(`onnxruntime cannot load ${onnxPath}: ${(err as Error).message}`);
+    throw describeLoadError(err, onnxPath);
   }
 }
 

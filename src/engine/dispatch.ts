@@ -21,6 +21,10 @@ export class Dispatcher {
   constructor(
     private readonly post: (message: WorkerToHost) => void,
     private readonly exit: () => void,
+    /** Ends the thread at once (a `crash` request); outside a worker there is nothing to end. */
+    private readonly crash: () => void = () => {
+      throw new EngineInputError('this engine runs in no worker thread that could crash');
+    },
   ) {
     this.scheduler.onStep = () => this.scheduleStats();
   }
@@ -70,6 +74,9 @@ export class Dispatcher {
           if (this.statsTimer) clearTimeout(this.statsTimer);
           this.exit();
         })();
+        return;
+      case 'crash':
+        this.crash();
         return;
       case 'chat': {
         const engine = this.requireEngine();
@@ -144,7 +151,7 @@ export class Dispatcher {
       generatedTokens: progress.generatedTokens,
       firstTokenMs: progress.firstTokenAt > 0 ? progress.firstTokenAt - receivedAt : 0,
       totalMs: now - receivedAt,
-      ...(progress.clippedTokens ? { clippedTokens: progress.clippedTokens } : {}),
+      ...(progress.clipped ? { clipped: progress.clipped } : {}),
     };
     const chatHeld = progress.chatHeld === undefined ? {} : { chatHeld: progress.chatHeld };
     this.post({ type: 'done', id, reason, text: progress.text, usage, ...chatHeld });

@@ -2,6 +2,7 @@
 // oldest first, each streamed once while it is still in the window; the cursor block stays at
 // the tail, suffix first, so typing at the cursor only appends tokens.
 import type { ContextChunk, EditorContext } from './protocol';
+import { append } from './tokenList';
 import type { TextTokenizer } from './tokenizer';
 
 export interface EditorTarget {
@@ -69,18 +70,18 @@ export class EditorPrompt {
       known.add(key);
       const start = offset + tokens.length;
       boundaries.push(start);
-      tokens.push(...this.chunkTokens(chunk));
+      append(tokens, this.chunkTokens(chunk));
       added.push({ key, start, end: offset + tokens.length });
     }
     const cursorStart = offset + tokens.length;
     boundaries.push(cursorStart);
-    tokens.push(...this.cursorTokens(context));
+    append(tokens, this.cursorTokens(context));
     return { tokens, offset, boundaries, added, cursorStart };
   }
 
   /** Records the chunks of a target once the stream holds them. */
   commit(target: EditorTarget): void {
-    this.placed.push(...target.added);
+    append(this.placed, target.added);
     for (const { key } of target.added) {
       this.streamed.delete(key);
       this.streamed.add(key);

@@ -1,6 +1,7 @@
 // The engine behind the worker and the CLI: a loaded model, its two streams, and request
 // bodies written as step generators (one forward pass per step) for the scheduler.
 import { availableParallelism } from 'node:os';
+import { checkCacheShape, checkTrainedPositions, MIN_WINDOW } from './cacheShape';
 import { ChatOutOfStepError, ChatPrompt } from './chatPrompt';
 import { Decoder } from './decoder';
 import { CACHE_DEFAULTS, defaultWindow } from './defaults';
@@ -175,10 +176,10 @@ export class Engine {
     const pinned = turn.after === null && this.system && target.headEnd > stream.sinks ? target.headEnd - stream.sinks : stream.pinned;
     const feed = stream.plan(target.tokens, target.offset, pinned, true, target.boundaries);
     if (feed === null) throw new ChatOutOfStepError(`the chat stream cannot continue after message ${turn.after}; send the turn again from the start`);
-    if (stream.lastClipped > 0) progress.clippedTokens = stream.lastClipped;
     stream.markBoundaries(target.boundaries);
     progress.promptTokens = target.tokens.length;
     progress.prefilledTokens = feed.length;
+    progress.clipped = stream.clipped;
     if (!(yield* feedWithin(stream, feed, deadline(options, t0)))) return 'time';
     progress.chatHeld = this.chatPrompt.commit(target, stream.windowStartIndex);
     const eos = this.tokenizer.special.eos;
@@ -248,6 +249,7 @@ export class Engine {
     stream.markBoundaries(target.boundaries);
     progress.promptTokens = target.tokens.length;
     progress.prefilledTokens = feed.length;
+    progress.clipped = stream.clipped;
     if (!(yield* feedWithin(stream, feed, until))) return false;
     this.editorPrompt.commit(target);
     return true;
@@ -328,12 +330,14 @@ async function* feedWithin(stream: Stream, ids: readonly number[], until: number
   }
 }
 
+/** The cache shape's rules (cacheShape.ts); a window of 0 is derived from the model at load. */
 function checkSetup(setup: EngineSetup): void {
-  if (!Number.isInteger(setup.sinks) || setup.sinks < 0) throw new EngineInputError(`sinks must be a whole number ≥ 0, got ${setup.sinks}`);
-  if (!Number.isInteger(setup.window) || setup.window < 0) throw new EngineInputError(`window must be a whole number (0 derives it from the model), got ${setup.window}`);
-  if ((setup.mode ?? 'sink') === 'sink' && setup.window > 0 && setup.window <= setup.sinks) {
-    throw new EngineInputError(`window (${setup.window}) must be larger than sinks (${setup.sinks})`);
+  const mode = setup.mode ?? 'sink';
+  if (setup.window === 0) {
+    if (!Number.isInteger(setup.sinks) || setup.sinks < 0) throw new EngineInputError(`sinks must be a whole number ≥ 0, got ${setup.sinks}`);
+    return;
   }
+  checkCacheShape({ mode, sinks: setup.sinks, window: setup.window }, { sinks: 'sinks', window: 'window (0 derives it from the model)' });
 }
 
 /** Tokens the pinned system prompt takes after the sinks (0 when there is none). */
@@ -360,20 +364,14 @@ interface CacheShape {
  */
 function cacheShape(model: ModelDir, setup: EngineSetup, pinned: number): CacheShape {
   const maxPositions = model.arch.maxPositionEmbeddings;
-  const dense = setup.mode === 'dense';
   if (setup.window > 0) {
-    const capacity = setup.sinks + pinned + setup.window;
-    if (!dense && capacity > maxPositions) {
-      const what = pinned > 0 ? `sinks + pinned system prompt + window (${setup.sinks} + ${pinned} + ${setup.window})` : `sinks + window (${setup.sinks} + ${setup.window})`;
-      throw new EngineInputError(
-        `${what} exceeds max_position_embeddings (${maxPositions}) of ${model.dir}: positions would leave the range the model was trained on; use a window of at most ${maxPositions - setup.sinks - pinned} tokens, or 0 to derive it from the model`,
-      );
-    }
+    checkTrainedPositions(model.arch, model.dir, { mode: setup.mode ?? 'sink', sinks: setup.sinks, window: setup.window, pinned });
     return { window: setup.window, chatWindow: setup.window, pinned, notices: [] };
   }
   const editor = defaultWindow(maxPositions, setup.sinks, 0);
   const chat = defaultWindow(maxPositions, setup.sinks, pinned);
-  const least = Math.max(16, setup.sinks + 1);
+  // The pinned prompt may take at most the chat window's own size (as checkTrainedPositions asks).
+  const least = Math.max(MIN_WINDOW, setup.sinks + 1, pinned);
   if (chat.window < least) {
     throw new EngineInputError(
       `the pinned system prompt (${pinned} tokens) leaves no room for a chat window in the ${maxPositions} positions ${model.dir} was trained on; shorten endless.pinnedSystemPrompt`,

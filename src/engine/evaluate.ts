@@ -29,9 +29,18 @@ export interface EvalSetup {
   prefillChunk?: number;
 }
 
-/** Streams `ids` through a fresh stream and scores every next-token prediction. */
-export async function perplexity(setup: EvalSetup, ids: readonly number[], segmentTokens = 1024): Promise<PerplexityReport> {
-  if (ids.length < 2) throw new RangeError('perplexity needs a text of at least two tokens');
+/**
+ * Streams a text's ids through a fresh stream and scores every next-token prediction. The ids
+ * may come in pieces (a file read a piece at a time): only the current piece and one row of
+ * logits are held, so memory does not grow with the text.
+ */
+export async function perplexity(
+  setup: EvalSetup,
+  ids: readonly number[] | AsyncIterable<readonly number[]>,
+  segmentTokens = 1024,
+  /** Hears the tokens scored so far and the perplexity over them, after every forward pass. */
+  onProgress: (scored: number, perplexity: number) => void = () => {},
+): Promise<PerplexityReport> {
   const t0 = performance.now();
   // Small chunks keep every prediction close to a full window of context, as token-by-token
   // streaming would; the eviction chunk matches so the window never drops below 7/8 full.
@@ -42,7 +51,7 @@ export async function perplexity(setup: EvalSetup, ids: readonly number[], segme
     evictChunk: setup.evictChunk ?? chunk,
   });
   const vocab = setup.decoder.vocabSize;
-  let position = 0;
+  let tokens = 0;
   let total = 0;
   let count = 0;
   let segmentSum = 0;
@@ -64,25 +73,41 @@ export async function perplexity(setup: EvalSetup, ids: readonly number[], segme
       segmentCount = 0;
     }
   };
-  const onLogits = (logits: Float32Array, rows: number) => {
-    for (let r = 0; r < rows; r++) {
-      const target = position + r + 1;
-      if (target < ids.length) score(logits, r, ids[target]);
-    }
-    position += rows;
-  };
-  for await (const _ of stream.feed(ids, onLogits));
+  /** The last token's logits, waiting for the first id of the next piece. */
+  let pending: Float32Array | null = null;
+  const pieces = isIdArray(ids) ? [ids] : ids;
+  for await (const piece of pieces) {
+    if (piece.length === 0) continue;
+    if (pending) score(pending, 0, piece[0]);
+    pending = null;
+    let position = 0;
+    const onLogits = (logits: Float32Array, rows: number) => {
+      for (let r = 0; r < rows; r++) {
+        const target = position + r + 1;
+        if (target < piece.length) score(logits, r, piece[target]);
+        else pending = logits.slice(r * vocab, (r + 1) * vocab);
+      }
+      position += rows;
+    };
+    for await (const _ of stream.feed(piece, onLogits)) onProgress(count, Math.exp(total / Math.max(1, count)));
+    tokens += piece.length;
+  }
+  if (count === 0) throw new RangeError('perplexity needs a text of at least two tokens');
   if (segmentCount > 0) segments.push(Math.exp(segmentSum / segmentCount));
   return {
     mode: setup.mode,
     sinks: stream.sinks,
     window: setup.window,
-    tokens: ids.length,
+    tokens,
     perplexity: Math.exp(total / count),
     segments,
     segmentTokens,
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+function isIdArray(ids: readonly number[] | AsyncIterable<readonly number[]>): ids is readonly number[] {
+  return Array.isArray(ids);
 }
 
 export interface CacheCheck {
@@ -172,8 +197,8 @@ export async function checkCache(setup: EvalSetup, ids: readonly number[], maxCh
     sinks: stream.sinks,
     window: setup.window,
     checks,
-    maxLogitsDiff: Math.max(...checks.map((c) => c.logitsDiff)),
-    maxLayer0KvDiff: Math.max(...checks.map((c) => c.layer0KvDiff)),
+    maxLogitsDiff: checks.reduce((max, c) => Math.max(max, c.logitsDiff), 0),
+    maxLayer0KvDiff: checks.reduce((max, c) => Math.max(max, c.layer0KvDiff), 0),
     windowShiftLogitsDiff: shifted && shifted.evicted > 0 ? windowShiftLogitsDiff : null,
     windowShiftNoise: shifted && shifted.evicted > 0 ? shifted.noise : null,
   };

@@ -92,7 +92,13 @@ export type HostToWorker =
    * the chat stream's pinned prompt (the model stays loaded).
    */
   | { type: 'reset'; id: number; stream?: StreamId; pinnedSystemPrompt?: string }
-  | { type: 'shutdown'; id: number };
+  | { type: 'shutdown'; id: number }
+  /**
+   * Ends the worker at once with exit code 70, whatever is in flight, as a crash would: for
+   * recovery tests. It lands between two forward steps (messages are handled only then), so
+   * no native call is cut off, which would abort the whole process.
+   */
+  | { type: 'crash'; id: number };
 
 export type FinishReason = 'eos' | 'stop' | 'length' | 'time' | 'cancelled' | 'superseded';
 
@@ -101,15 +107,15 @@ export interface Usage {
   promptTokens: number;
   /** Tokens actually run through the model for the prompt (the rest was reused). */
   prefilledTokens: number;
-  /**
-   * Tokens cut from the front of a prompt longer than the window (the model never saw them);
-   * absent when nothing was cut.
-   */
-  clippedTokens?: number;
   generatedTokens: number;
   /** From receipt of the request to its first generated token. */
   firstTokenMs: number;
   totalMs: number;
+  /**
+   * Present when the prompt was longer than the window could use: this many of its first
+   * tokens were left out (the newest text is what the model saw). The host tells the user.
+   */
+  clipped?: number;
 }
 
 export interface ModelInfo {

@@ -17,8 +17,8 @@ export interface JobProgress {
   firstTokenAt: number;
   /** Chat requests: the number of the last message the chat stream holds (null for none). */
   chatHeld?: number | null;
-  /** Tokens cut from the front of a prompt longer than the window. */
-  clippedTokens?: number;
+  /** Prompt tokens left out from the front because the window could not use them. */
+  clipped?: number;
 }
 
 export interface JobOutcome {

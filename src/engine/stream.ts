@@ -11,6 +11,7 @@
 import type { Decoder } from './decoder';
 import type { ModelArch } from './modelDir';
 import type { CacheMode } from './protocol';
+import { checkCacheFits } from './cacheShape';
 import { SinkCache } from './sinkCache';
 
 export interface StreamOptions {
@@ -49,9 +50,9 @@ export class Stream {
   epoch = 0;
   /** Logits after the last token fed. */
   lastLogits: Float32Array | null = null;
-  /** Tokens the last plan skipped from the front of a tail longer than the window. */
-  lastClipped = 0;
   counters: StreamCounters = emptyCounters();
+  /** Tokens of the last planned request left out because they could not fit the window. */
+  clipped = 0;
   protected windowStart = 0;
   /** Logical indices where a message begins (eviction prefers to cut there). */
   private boundaries: number[] = [];
@@ -70,6 +71,7 @@ export class Stream {
     }
     if (!(window > 0)) throw new RangeError(`window must be a positive number of tokens, got ${window}`);
     this.windowCapacity = window;
+    checkCacheFits(arch, this.sinks + window);
     this.cache = new SinkCache(arch, this.sinks + window);
     this.evictChunk = Math.max(1, Math.min(options.evictChunk ?? Math.ceil(window / 8), window));
     // A chunk larger than the window would evict the context it was meant to see.
@@ -129,7 +131,7 @@ export class Stream {
     fitWindow: boolean,
     boundaries: readonly number[] = [],
   ): number[] | null {
-    this.lastClipped = 0;
+    this.clipped = 0;
     const wantPinned = this.options.mode === 'sink' ? pinned : 0;
     if (wantPinned > this.windowCapacity / 2) {
       throw new RangeError(`the pinned prefix (${wantPinned} tokens) must fit in half the window (${this.windowCapacity})`);
@@ -153,7 +155,7 @@ export class Stream {
     if (diverged || lastGone) {
       if (offset !== 0) return null;
       this.reset(this.pinned);
-      return this.fit([...tokens], fitWindow, boundaries);
+      return this.fit(tokens.slice(), fitWindow, boundaries);
     }
     if (match < have) this.truncateTo(match);
     const rest = tokens.slice(match - offset);
@@ -273,9 +275,9 @@ export class Stream {
     const snap = boundaries.find((b) => b >= first && b - first < room / 8);
     if (snap !== undefined) first = snap;
     this.windowStart = first;
-    this.lastClipped = first - (start + headLeft);
+    this.clipped = first - start - headLeft;
     this.boundaries = this.boundaries.filter((b) => b >= first);
-    return [...rest.slice(0, headLeft), ...rest.slice(first - start)];
+    return rest.slice(0, headLeft).concat(rest.slice(first - start));
   }
 }
 

@@ -197,21 +197,14 @@ export class EngineClient {
   }
 
   /**
-   * Kills the worker the way a crash does, so recovery can be tested for real. What is in
-   * flight is cancelled first and the worker is killed once idle: killing it inside a native
-   * onnxruntime call aborts the whole process (the binding cannot return into a stopped
-   * thread), which no test should risk in the user's extension host.
+   * Makes the worker crash with whatever is in flight, so recovery can be tested for real: the
+   * worker exits between two forward steps (terminating it from here inside a native
+   * onnxruntime call would abort the whole process, which no test should risk in the user's
+   * extension host). What was in flight fails; the worker restarts.
    */
   crashForTesting(): void {
-    const worker = this.worker;
-    if (!worker) return;
-    for (const id of this.pending.keys()) this.post({ type: 'cancel', target: id });
-    void this.whenReady()
-      .catch(() => undefined)
-      .then(() => this.whenIdle(3000))
-      .then(() => {
-        if (this.worker === worker) void worker.terminate();
-      });
+    if (!this.worker) return;
+    this.post({ type: 'crash' });
   }
 
   async dispose(): Promise<void> {
@@ -374,12 +367,6 @@ export class EngineClient {
       this.options.log?.(`the engine worker is still inside a native call after ${graceMs} ms; it exits once the call returns`);
       worker.unref();
     }
-  }
-
-  /** Resolves once no request is open (or after `timeoutMs`). */
-  private async whenIdle(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.pending.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
   private failAll(error: Error): void {

@@ -44,5 +44,6 @@ describe('chat', () => {
     // Stop is immediate: at most the tokens already in flight arrive after it.
     assert.ok(pieces < 3 + 8, `the reply ended soon after Stop (${pieces} pieces)`);
     assert.equal(typeof reply, 'string');
+    assert.equal(api.chatView().at(-1)?.finish, 'cancelled', 'the reply is marked as stopped');
   });
 });

@@ -7,16 +7,26 @@ describe('commands', () => {
     const api = await endlessApi();
     const config = () => vscode.workspace.getConfiguration('endless');
     const document = await openWorkspaceFile('src/shapes.ts');
-    const position = document.lineAt(10).range.end;
-    assert.equal(config().get('completion.enabled'), true);
-    await vscode.commands.executeCommand('endless.toggleInlineCompletions');
+    // A statement begun on a new line, so that something must follow.
+    const editor = vscode.window.activeTextEditor!;
+    const end = document.lineAt(10).range.end;
+    await editor.edit((edit) => edit.insert(end, '\n  return '));
+    const position = new vscode.Position(end.line + 1, '  return '.length);
     try {
-      await waitFor('completions to be off', () => config().get('completion.enabled') === false);
-      assert.equal(await api.provideCompletion(document, position), undefined, 'no ghost text while off');
-    } finally {
+      assert.equal(config().get('completion.enabled'), true);
+      assert.equal(typeof (await api.provideCompletion(document, position)), 'string', 'ghost text while on');
       await vscode.commands.executeCommand('endless.toggleInlineCompletions');
+      try {
+        await waitFor('completions to be off', () => config().get('completion.enabled') === false);
+        assert.equal(await api.provideCompletion(document, position), undefined, 'no ghost text while off');
+      } finally {
+        await vscode.commands.executeCommand('endless.toggleInlineCompletions');
+      }
+      await waitFor('completions to be on', () => config().get('completion.enabled') === true);
+      assert.equal(typeof (await api.provideCompletion(document, position)), 'string', 'ghost text comes back');
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.files.revert');
     }
-    await waitFor('completions to be on', () => config().get('completion.enabled') === true);
   });
 
   it('endless.resetCaches empties the chat cache and the chat goes on', async () => {

@@ -2,10 +2,15 @@ import * as assert from 'node:assert/strict';
 import { endlessApi, waitFor } from './endless';
 
 describe('worker crash', () => {
-  it('restarts the worker and answers again', async () => {
+  it('a crash with a reply in flight fails that reply; the worker restarts and answers again', async () => {
     const api = await endlessApi();
     const restarts = api.restartCount();
-    api.crashWorkerForTesting();
+    let streamed = 0;
+    const inFlight = api.chat('Explain, in detail and at length, how a hash map works.', () => {
+      if (++streamed === 3) api.crashWorkerForTesting();
+    });
+    await assert.rejects(inFlight, /The engine stopped unexpectedly \(the engine worker exited with code 70\)/);
+    assert.ok(streamed >= 3, 'the crash came while the reply was streaming');
     await waitFor('the worker restart', () => api.restartCount() > restarts, 60_000);
     const model = await api.whenReady();
     assert.ok(model.name.length > 0, 'the model is loaded again');

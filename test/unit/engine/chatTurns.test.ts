@@ -132,7 +132,7 @@ test('a message longer than the window is clipped from the front, and says by ho
   const long = `${'lorem ipsum dolor sit amet '.repeat(30_000)}the end`;
   const p = newProgress();
   await drain(engine.chat({ after: null, messages: [{ seq: 0, role: 'user', content: long }] }, greedy(2), p, () => {}));
-  assert.ok((p.clippedTokens ?? 0) > p.promptTokens - 200, `clipped ${p.clippedTokens} of ${p.promptTokens}`);
+  assert.ok((p.clipped ?? 0) > p.promptTokens - 200, `clipped ${p.clipped} of ${p.promptTokens}`);
   assert.ok(p.prefilledTokens <= 96 + 40, `pre-filled ${p.prefilledTokens}`);
   const stats = engine.stats().streams.chat;
   assert.ok(stats.sinks + stats.pinned + stats.window <= stats.capacity);

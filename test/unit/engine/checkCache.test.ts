@@ -25,13 +25,22 @@ for (const dir of fixtureModels()) {
   test(`check-cache: evicted and re-rotated cache agrees with a cold prefill (${dir.split('/').pop()})`, async () => {
     const report = await check(dir, 4, 120, 3000);
     assert.equal(report.checks.length, 4);
-    assert.ok(report.checks.every((c) => c.evictions > 0 && c.cached > 100));
+    // Each check compares a cache that has turned over: full (capacity 124, less at most the
+    // last eviction chunk) and evicted more often at every check.
+    for (const [i, c] of report.checks.entries()) {
+      assert.ok(c.cached > 100 && c.cached <= 124, `check ${i}: ${c.cached} cached`);
+      assert.ok(c.evictions > (i === 0 ? 0 : report.checks[i - 1].evictions), `check ${i}: ${c.evictions} evictions`);
+      assert.ok(c.layer0KvDiff <= 1e-3, `check ${i}: layer-0 K/V differ by ${c.layer0KvDiff}`);
+    }
     assert.ok(report.maxLayer0KvDiff <= 1e-3, `layer-0 K/V differ by ${report.maxLayer0KvDiff}`);
     // Every layer: re-rotated window attention equals attention at the original positions.
     assert.ok(report.windowShiftLogitsDiff !== null && report.windowShiftLogitsDiff <= 1e-3, `window shift diff ${report.windowShiftLogitsDiff}`);
     // With one layer nothing in the cache depends on evicted context: the logits must agree too.
     if (loadModelDir(dir).arch.layers === 1) assert.ok(report.maxLogitsDiff <= 1e-3, `logits differ by ${report.maxLogitsDiff}`);
-    else assert.ok(Number.isFinite(report.maxLogitsDiff));
+    // Deeper layers remember evicted tokens, so the logits must differ from a cold prefill (a
+    // check that compared a cache with itself would report 0), yet stay within the logits'
+    // own spread (about 20 for these random models).
+    else assert.ok(report.maxLogitsDiff > 1e-3 && report.maxLogitsDiff < 20, `logits differ by ${report.maxLogitsDiff}`);
   });
 }
 
@@ -60,7 +69,7 @@ test('endless check-cache prints the differences as JSON; an empty text is refus
   assert.equal(empty.status, 1);
   assert.match(empty.stderr, /--text .*text.txt is empty/);
   writeFileSync(text, 'some text');
-  const small = cli(['ppl', '--model', model, '--text', text, '--sinks', '8', '--window', '8']);
+  const small = cli(['ppl', '--model', model, '--text', text, '--sinks', '20', '--window', '20']);
   assert.equal(small.status, 1);
-  assert.match(small.stderr, /--window \(8\) must be larger than --sinks \(8\)/);
+  assert.match(small.stderr, /--window \(20\) must be larger than --sinks \(20\)/);
 });

@@ -87,7 +87,7 @@ test('a graph with a different layer count than config.json is refused', async (
 
 test('window not larger than sinks, and a cache beyond the trained positions, are refused', async () => {
   const modelDir = join(FIXTURES, 'stream-a');
-  await assert.rejects(Engine.load({ modelDir, sinks: 8, window: 8, pinnedSystemPrompt: '', threads: 1 }), /window \(8\) must be larger than sinks \(8\)/);
+  await assert.rejects(Engine.load({ modelDir, sinks: 20, window: 20, pinnedSystemPrompt: '', threads: 1 }), /window \(20\) must be larger than sinks \(20\)/);
   await assert.rejects(Engine.load({ modelDir, sinks: 4, window: 4096, pinnedSystemPrompt: '', threads: 1 }), /exceeds max_position_embeddings \(2048\)/);
 });
 

@@ -93,12 +93,19 @@ describe('engine client with the real worker', () => {
     assert.ok(['eos', 'length'].includes(b.reason), `second finished by ${b.reason}`);
   });
 
-  it('restarts a crashed worker and replays init; what was in flight ends first', async () => {
+  it('restarts a worker that crashed with a request in flight, which fails; replays init', async () => {
     const restarted = nextState(client, 'restarting');
-    const generation = client.chat(freshChat([{ role: 'user', content: 'again' }]), options(400));
-    await new Promise((r) => setTimeout(r, 20));
-    client.crashForTesting();
-    assert.equal((await generation.done).reason, 'cancelled');
+    let pieces = 0;
+    let crashed = false;
+    const generation = client.chat(freshChat([{ role: 'user', content: 'again' }]), options(400), () => {
+      pieces++;
+      if (pieces === 2 && !crashed) {
+        crashed = true;
+        client.crashForTesting();
+      }
+    });
+    await assert.rejects(generation.done, /The engine stopped unexpectedly \(the engine worker exited with code 70\); it is restarting/);
+    assert.ok(crashed, 'the crash came while the reply was streaming');
     const waiting = client.chat(freshChat([{ role: 'user', content: 'during the restart' }]), options(4));
     await restarted;
     assert.ok(['eos', 'length'].includes((await waiting.done).reason), 'a request made during the restart is answered by the new worker');

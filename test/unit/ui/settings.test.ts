@@ -2,7 +2,22 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_SETTINGS, SETTING_KEYS, validateSettings } from '../../../src/config/settings';
+import { DEFAULT_SETTINGS, SETTING_KEYS, type Settings, validateSettings } from '../../../src/config/settings';
+
+interface SchemaProperty {
+  type: string;
+  default: unknown;
+  minimum?: number;
+  exclusiveMinimum?: number;
+  maximum?: number;
+  scope?: string;
+}
+
+const manifest = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as {
+  capabilities: { untrustedWorkspaces: { supported: string; restrictedConfigurations: string[] } };
+  contributes: { configuration: { properties: Record<string, SchemaProperty> } };
+};
+const schema = manifest.contributes.configuration.properties;
 
 const validate = (values: Record<string, unknown>, exists: (path: string) => boolean = () => true) =>
   validateSettings((key) => values[key], exists);
@@ -75,6 +90,34 @@ describe('settings validation', () => {
     assert.equal(settings.completionEnabled, true);
     assert.equal(settings.pinnedSystemPrompt, DEFAULT_SETTINGS.pinnedSystemPrompt);
     assert.equal(problems.length, 2);
+  });
+
+  it('accepts exactly what the settings schema in package.json allows, with the same defaults', () => {
+    for (const key of Object.keys(SETTING_KEYS) as (keyof Settings)[]) {
+      const name = `endless.${SETTING_KEYS[key]}`;
+      const property = schema[name];
+      assert.ok(property, `${name} is declared in package.json`);
+      assert.deepEqual(property.default, DEFAULT_SETTINGS[key], `${name}: one default in schema and validator`);
+      if (property.type !== 'number' && property.type !== 'integer') continue;
+      const accepts = (value: number) => validate({ [SETTING_KEYS[key]]: value }).problems.length === 0;
+      const low = property.minimum ?? property.exclusiveMinimum;
+      assert.ok(low !== undefined && property.maximum !== undefined, `${name} has bounds`);
+      assert.equal(accepts(low), property.exclusiveMinimum === undefined, `${name} at its lower bound ${low}`);
+      assert.equal(accepts(low - 1), false, `${name} below its lower bound`);
+      assert.equal(accepts(property.maximum), true, `${name} at its maximum`);
+      assert.equal(accepts(property.maximum + 1), false, `${name} above its maximum`);
+      if (property.type === 'integer') assert.equal(accepts(property.maximum - 0.5), false, `${name} takes whole numbers only`);
+      else assert.equal(accepts((low + property.maximum) / 2), true, `${name} takes fractions`);
+    }
+  });
+
+  it('keeps machine-specific settings out of workspaces, and restricts file-loading settings in untrusted ones', () => {
+    assert.equal(schema['endless.modelDirectory'].scope, 'machine');
+    assert.equal(schema['endless.threads'].scope, 'machine');
+    const untrusted = manifest.capabilities.untrustedWorkspaces;
+    assert.equal(untrusted.supported, 'limited');
+    assert.ok(untrusted.restrictedConfigurations.includes('endless.modelDirectory'));
+    assert.ok(untrusted.restrictedConfigurations.includes('endless.pinnedSystemPrompt'));
   });
 });
 
