@@ -1,6 +1,7 @@
 // Settings validation, kept free of `vscode` so it can be unit-tested: every value read from
 // the user's configuration is checked here, and a bad one is replaced by a safe fallback with
 // a message that names the setting, what was wrong and what is used instead.
+import { MIN_WINDOW } from '../engine/cacheShape';
 import { CACHE_DEFAULTS, CHAT_GENERATION, COMPLETION_GENERATION } from '../engine/defaults';
 import type { GenerateOptions } from '../engine/protocol';
 
@@ -121,8 +122,8 @@ export function validateSettings(
     else problems.push(`${name('pinnedSystemPrompt')} must be text, not ${show(prompt)}; using the default prompt.`);
   }
 
-  if (settings.windowTokens > 0 && settings.windowTokens < 16) {
-    problems.push(`endless.windowTokens must be 0 (derived from the model) or at least 16, not ${settings.windowTokens}; using 0.`);
+  if (settings.windowTokens > 0 && settings.windowTokens < MIN_WINDOW) {
+    problems.push(`endless.windowTokens must be 0 (derived from the model) or at least ${MIN_WINDOW}, not ${settings.windowTokens}; using 0.`);
     settings.windowTokens = 0;
   }
   if (settings.windowTokens > 0 && settings.windowTokens <= settings.sinkTokens) {

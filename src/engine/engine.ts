@@ -332,12 +332,12 @@ async function* feedWithin(stream: Stream, ids: readonly number[], until: number
 
 /** The cache shape's rules (cacheShape.ts); a window of 0 is derived from the model at load. */
 function checkSetup(setup: EngineSetup): void {
-  const mode = setup.mode ?? 'sink';
+  if (!Number.isInteger(setup.window) || setup.window < 0) throw new EngineInputError(`window must be a whole number (0 derives it from the model), got ${setup.window}`);
   if (setup.window === 0) {
     if (!Number.isInteger(setup.sinks) || setup.sinks < 0) throw new EngineInputError(`sinks must be a whole number ≥ 0, got ${setup.sinks}`);
     return;
   }
-  checkCacheShape({ mode, sinks: setup.sinks, window: setup.window }, { sinks: 'sinks', window: 'window (0 derives it from the model)' });
+  checkCacheShape({ mode: setup.mode ?? 'sink', sinks: setup.sinks, window: setup.window });
 }
 
 /** Tokens the pinned system prompt takes after the sinks (0 when there is none). */
