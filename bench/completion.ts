@@ -21,7 +21,7 @@ import { CompletionCache } from '../src/completion/completionCache';
 import { contextLimits } from '../src/completion/contextBuilder';
 import { type CursorSnapshot, FeedScheduler } from '../src/completion/feedScheduler';
 import { applyStopRules, stopContextAt } from '../src/completion/stopRules';
-import { completionOptions, DEFAULT_SETTINGS } from '../src/config/settings';
+import { completionOptions, DEFAULT_SETTINGS, plannedWindow } from '../src/config/settings';
 import { packageRoot } from '../src/engine/packageRoot';
 import type { EditorContext, Usage } from '../src/engine/protocol';
 import { EngineClient, type Generation } from '../src/host/engineClient';
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
 
   // The feed as the extension runs it; in --previous mode its own timers feed nothing and a
   // 350 ms debounced feed after any event stands in.
-  const feed = new FeedScheduler(engine, () => contextLimits(settings.windowTokens), () => !values.previous, snapshot);
+  const feed = new FeedScheduler(engine, () => contextLimits(plannedWindow(settings)), () => !values.previous, snapshot);
   let previousFeedTimer: NodeJS.Timeout | undefined;
   const previousFeed = () => {
     clearTimeout(previousFeedTimer);

@@ -1,8 +1,9 @@
 // `npm test`: installs what is missing, builds, and runs every suite: unit (node:test),
-// extension host (mocha inside code-server) and browser end-to-end (Playwright + Chromium).
+// extension host (mocha inside code-server), browser end-to-end (Playwright + Chromium) and a
+// short soak that fails when a per-turn cost or memory grows with the session.
 // Ends with a table of counts and times and the line `N passed, N failed`; exits non-zero if
 // anything failed.
-//   npm test [-- --only unit,exthost,e2e]
+//   npm test [-- --only unit,exthost,e2e,soak]
 // The modules imported up front use Node built-ins only: on a fresh clone the npm packages the
 // suite runners need (esbuild, playwright-core) exist only once set-up has run.
 import path from 'node:path';
@@ -12,7 +13,7 @@ import { buildExtension, packageExtension } from './vscode/extension.mjs';
 import { findFiles, runNodeTests } from './test/nodeTest.mjs';
 
 const onlyFlag = process.argv.indexOf('--only');
-const SUITES = ['unit', 'exthost', 'e2e'];
+const SUITES = ['unit', 'exthost', 'e2e', 'soak'];
 const only = onlyFlag > 0 ? (process.argv[onlyFlag + 1] ?? '').split(',') : undefined;
 const unknown = only?.filter((name) => !SUITES.includes(name)) ?? [];
 if (unknown.length > 0) {
@@ -85,6 +86,21 @@ if (wanted('e2e')) {
   await suite('browser e2e', async () => {
     const { runBrowserTests } = await import('../test/e2e/run.mjs');
     return runBrowserTests(vsix);
+  });
+}
+if (wanted('soak')) {
+  // A short soak: a few hundred turns are enough to see a cost that grows with the session.
+  await suite('soak', async () => {
+    const started = Date.now();
+    const { runSoak } = await import('./soak/run.mjs');
+    const { goals } = await import('./soak/summary.mjs');
+    const { summary: numbers } = await runSoak({ turns: 200, keystrokes: 2000, minutes: 4 });
+    // Short runs are noisier than the long one: latency may vary by half before it counts as growth.
+    const missed = goals(numbers, { ratio: 1.5 });
+    if (numbers.turns < 50) missed.push(`only ${numbers.turns} turns ran within the time budget; too few to judge growth`);
+    console.log(`[soak] ${JSON.stringify(numbers)}`);
+    for (const line of missed) console.error(`[soak] goal missed: ${line}`);
+    return { name: 'soak', passed: missed.length === 0 ? 1 : 0, failed: missed.length === 0 ? 0 : 1, seconds: (Date.now() - started) / 1000 };
   });
 }
 summary();

@@ -1,7 +1,7 @@
 // The object `activate()` returns. Other extensions and the extension-host tests use it to
 // drive Endless exactly as the user does (chat panel, inline completions), without the UI.
 import type * as vscode from 'vscode';
-import type { ChatMessage, EngineStats, ModelInfo } from './engine/protocol';
+import type { ChatMessage, EngineStats, ModelInfo, Usage } from './engine/protocol';
 import type { ViewMessage } from './webview/protocol';
 
 export type { ChatMessage, EngineStats, ModelInfo, StreamStats } from './engine/protocol';
@@ -39,8 +39,23 @@ export interface EndlessApi {
   /** The latest cache statistics pushed by the worker; undefined before the first push. */
   stats(): EngineStats | undefined;
 
-  /** The chat transcript as saved for this workspace (oldest first). */
+  /** The chat's newest messages as the model saw them (oldest first; a bounded number). */
   transcript(): readonly ChatMessage[];
+
+  /**
+   * Up to `limit` messages of the chat older than message `beforeId`, oldest first, read back
+   * from the transcript log (empty at the start of the chat): what the panel loads on scroll-up.
+   */
+  olderMessages(beforeId: number, limit: number): Promise<readonly (ViewMessage & { id: number })[]>;
+
+  /** Bytes the chat transcript takes on disk, the most it may take, and where its log is. */
+  storage(): { storedBytes: number; capBytes: number; logPath: string };
+
+  /** Starts a new chat, as the panel's New Session does. */
+  newSession(): Promise<void>;
+
+  /** What the engine reported for the last finished chat reply (tokens, times). */
+  lastChatUsage(): Usage | undefined;
 
   /** The chat as the panel shows it (oldest first), with how each reply finished. */
   chatView(): readonly ViewMessage[];

@@ -6,14 +6,17 @@ import * as vscode from 'vscode';
 import type { EndlessApi } from './api';
 import { ChatSession } from './chat/chatSession';
 import { CHAT_VIEW_ID, ChatView } from './chat/chatView';
+import { migrateLegacyTranscript } from './chat/legacyTranscript';
 import { sessionPages } from './chat/sessionPages';
 import { StreamingKey } from './chat/streamingKey';
-import { TranscriptStore } from './chat/transcriptStore';
+import { TranscriptLog } from './chat/transcriptLog';
 import { contextLimits } from './completion/contextBuilder';
 import { CODE_DOCUMENTS, EditorFeed } from './completion/editorFeed';
 import { InlineProvider } from './completion/inlineProvider';
-import { engineConfig, readSettings, sameEngineConfig } from './config/readSettings';
-import { chatOptions, type Settings } from './config/settings';
+import { engineConfig } from './config/engineConfig';
+import { readSettings } from './config/readSettings';
+import { chatOptions, plannedWindow, type Settings } from './config/settings';
+import { SettingsChanges } from './config/settingsChanges';
 import { EngineClient } from './host/engineClient';
 import { logEngine } from './host/engineLog';
 import { fullReport } from './status/format';
@@ -33,9 +36,34 @@ export function activate(context: vscode.ExtensionContext): EndlessApi {
     { log },
   );
 
-  const session = new ChatSession(engine, new TranscriptStore(context.workspaceState), () => chatOptions(settings));
+  // The log lives in this workspace's storage folder; without a folder, in the global one.
+  const storage = context.storageUri ?? vscode.Uri.joinPath(context.globalStorageUri, 'no-folder');
+  const transcript = new TranscriptLog({ dir: storage.fsPath, capBytes: settings.chatStorageCapMb * 2 ** 20, warn: log });
+  const session = new ChatSession(engine, transcript, {
+    generateOptions: () => chatOptions(settings),
+    // Roughly the characters of a window of text (a token of prose or code is ~3-4 characters).
+    restartChars: () => plannedWindow(settings) * 4,
+  });
+  void migrateLegacyTranscript(context.workspaceState, transcript).then((moved) => {
+    if (moved > 0) session.reload();
+  });
+  const engineChanges = new SettingsChanges({
+    current: () => engine.engineConfig,
+    reload: (config) => void engine.reconfigure(config),
+    repin: (prompt) => {
+      const reload = () => void engine.reconfigure({ ...engine.engineConfig, pinnedSystemPrompt: prompt });
+      // A model that is not loaded (e.g. the old prompt did not fit) loads again with the new one;
+      // a prompt the running engine cannot pin is reported the way a failed load is.
+      if (engine.state.kind !== 'ready') return reload();
+      session.repin(prompt).catch((error: Error) => {
+        log(`pinning the new system prompt failed: ${error.message}`);
+        reload();
+      });
+    },
+  });
+  const shownNotices = new Set<string>();
   const chatView = new ChatView(context.extensionUri, session, sessionPages(session), engine, () => settings, log);
-  const feed = new EditorFeed(engine, () => contextLimits(settings.windowTokens), () => settings.completionEnabled);
+  const feed = new EditorFeed(engine, () => contextLimits(plannedWindow(settings)), () => settings.completionEnabled);
   const completions = new InlineProvider(engine, feed, () => settings);
   const streaming = new StreamingKey(session);
 
@@ -45,6 +73,14 @@ export function activate(context: vscode.ExtensionContext): EndlessApi {
     logEngine(engine, output),
     // A model that cannot load leaves chat and completions silent: say why, and where to fix it.
     engine.onState.on((state) => {
+      if (state.kind === 'ready') {
+        // Said once per session, not on every restart.
+        for (const notice of state.model.notices.filter((n) => !shownNotices.has(n))) {
+          shownNotices.add(notice);
+          log(`engine: ${notice}`);
+          offerSettings(vscode.window.showWarningMessage, `Endless: ${notice}`);
+        }
+      }
       if (state.kind !== 'failed') return;
       offerSettings(vscode.window.showErrorMessage, `Endless could not load its model: ${state.message}`);
     }),
@@ -67,6 +103,17 @@ export function activate(context: vscode.ExtensionContext): EndlessApi {
     vscode.languages.registerInlineCompletionItemProvider(CODE_DOCUMENTS, completions),
     vscode.commands.registerCommand('endless.openChat', () => chatView.show()),
     vscode.commands.registerCommand('endless.newSession', () => session.newSession()),
+    vscode.commands.registerCommand('endless.openChatArchive', async () => {
+      await transcript.flush();
+      const uri = vscode.Uri.file(transcript.archivePath);
+      const exists = await vscode.workspace.fs.stat(uri).then(() => true, () => false);
+      if (!exists) {
+        void vscode.window.showInformationMessage('Endless: no chat messages have been archived yet.');
+        return;
+      }
+      await vscode.window.showTextDocument(uri, { preview: true });
+    }),
+    engineChanges,
     vscode.commands.registerCommand('endless.stop', () => session.stop()),
     vscode.commands.registerCommand('endless.showCacheStatus', () => {
       const stats = engine.stats;
@@ -92,8 +139,8 @@ export function activate(context: vscode.ExtensionContext): EndlessApi {
       if (!event.affectsConfiguration('endless')) return;
       settings = loadSettings(log);
       completions.completer.clear();
-      const config = engineConfig(settings, context.extensionPath);
-      if (!sameEngineConfig(config, engine.engineConfig)) void engine.reconfigure(config);
+      transcript.capBytes = settings.chatStorageCapMb * 2 ** 20;
+      engineChanges.changed(engineConfig(settings, context.extensionPath));
     }),
   );
 
@@ -111,6 +158,10 @@ export function activate(context: vscode.ExtensionContext): EndlessApi {
     },
     stats: () => engine.stats,
     transcript: () => session.transcript(),
+    olderMessages: (beforeId, limit) => session.olderThan(beforeId, limit),
+    storage: () => ({ storedBytes: transcript.storedBytes, capBytes: transcript.capBytes, logPath: transcript.logPath }),
+    newSession: () => session.newSession(),
+    lastChatUsage: () => session.lastUsage,
     chatView: () => session.view(),
     restartCount: () => engine.restartCount,
     engineState: () => engine.state.kind,

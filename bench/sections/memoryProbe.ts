@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ChatMessage, HostToWorker, StreamStats, WorkerToHost } from '../../src/engine/protocol';
+import type { HostToWorker, SeqChatMessage, StreamStats, WorkerToHost } from '../../src/engine/protocol';
 
 const [modelDir, sinks, window, maxChars, turnChars, textFile, root] = process.argv.slice(2);
 const bundled = join(root, 'dist/worker.js');
@@ -33,15 +33,22 @@ async function main(): Promise<void> {
   await nextStats();
   emit({ position: 0, rss: process.memoryUsage().rss, capacity: chat?.capacity ?? 0 });
   const text = readFileSync(textFile, 'utf8');
-  const messages: ChatMessage[] = [];
   const options = { maxTokens: 1, temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, stop: [], timeBudgetMs: 0, ignoreEos: true };
+  // Each turn sends only its new messages after the last one the worker holds, as the chat panel does.
+  let held: number | null = null;
+  let seq = 0;
+  let pending: SeqChatMessage[] = [];
   let id = 2;
   for (let at = 0; at < +maxChars; at += +turnChars) {
     const content = text.slice(at % text.length, (at % text.length) + +turnChars);
-    messages.push({ role: 'user', content });
-    const done = await request({ type: 'chat', id: id++, messages, options });
+    pending.push({ role: 'user', content, seq: seq++ });
+    const done = await request({ type: 'chat', id: id++, turn: { after: held, messages: pending }, options });
     if (done.type === 'error') throw new Error(done.message);
-    if (done.type === 'done') messages.push({ role: 'assistant', content: done.text });
+    pending = [];
+    if (done.type === 'done') {
+      held = done.chatHeld ?? null;
+      pending.push({ role: 'assistant', content: done.text, seq: seq++ });
+    }
     await nextStats();
     emit({ position: chat?.totalTokens ?? 0, rss: process.memoryUsage().rss, capacity: chat?.capacity ?? 0 });
   }

@@ -1,7 +1,7 @@
 // The "Chat" webview view: hosts the panel page, validates every message from it, and keeps
 // it in step with the chat session, the engine's state and the cache statistics.
 import * as vscode from 'vscode';
-import type { Settings } from '../config/settings';
+import { plannedWindow, type Settings } from '../config/settings';
 import type { EngineClient, EngineState } from '../host/engineClient';
 import type { Subscription } from '../host/listeners';
 import {
@@ -62,6 +62,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
         if (event.type === 'token') {
           if (this.liveShown) this.tokens.add(this.liveShown, event.text);
         } else if (event.type === 'transcript') this.postNewMessages();
+        else if (event.type === 'notice') this.post({ type: 'notice', text: event.text });
         else this.post({ type: 'sendFailed', text: event.text, error: event.error });
       }),
       engine.onState.on(() => this.postEngine()),
@@ -150,7 +151,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
         return;
       case 'attach': {
         const used = this.attachments.reduce((sum, attachment) => sum + attachment.text.length, 0);
-        const budget = attachmentBudgetChars(this.settings().windowTokens) - used;
+        const budget = attachmentBudgetChars(plannedWindow(this.settings())) - used;
         const result = attachmentFromEditor(vscode.window.activeTextEditor ?? this.lastEditor, message.what, budget);
         if (!result.ok) {
           void vscode.window.showInformationMessage(`Endless: ${result.error}`);

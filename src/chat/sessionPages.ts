@@ -1,39 +1,30 @@
-// The chat session's transcript as the panel reads it: the newest page, and the page before a
-// message. Ids are the message's place in the transcript, under a generation that changes
-// whenever the transcript shrinks (a new session, a message taken back after a failed send),
-// so an id never names two different messages.
+// The chat session's transcript as the panel reads it: the newest page from memory, and older
+// pages from the session (memory first, then the transcript log). Ids are the log's message ids,
+// which never name two different messages.
 import type { PanelMessage, ViewMessage } from '../webview/protocol';
 import type { ChatSession } from './chatSession';
 import type { MessagePage, PanelTranscript } from './chatView';
 
 export function sessionPages(session: ChatSession): PanelTranscript {
-  let generation = 0;
-  let seen = 0;
-  const view = () => {
-    const messages = session.view();
-    if (messages.length < seen) generation++;
-    seen = messages.length;
-    return messages;
-  };
-  const page = (messages: ReturnType<ChatSession['view']>, start: number, end: number): MessagePage => ({
-    messages: messages.slice(start, end).map((message, offset) => toPanelMessage(message, `${generation}:${start + offset}`)),
-    hasOlder: start > 0,
-  });
   return {
     latest(limit) {
-      const messages = view();
-      return page(messages, Math.max(0, messages.length - limit), messages.length);
+      const messages = session.view();
+      const start = Math.max(0, messages.length - limit);
+      return {
+        messages: messages.slice(start).map((message) => toPanelMessage(message, message.id)),
+        hasOlder: start > 0 || session.hasOlderThanMemory,
+      };
     },
-    olderThan(beforeId, limit) {
-      const messages = view();
-      const [idGeneration, index] = beforeId.split(':').map(Number);
-      if (idGeneration !== generation || !Number.isInteger(index) || index < 0 || index > messages.length) return { messages: [], hasOlder: false };
-      return page(messages, Math.max(0, index - limit), index);
+    async olderThan(beforeId, limit) {
+      const id = Number(beforeId);
+      if (!Number.isSafeInteger(id)) return { messages: [], hasOlder: false };
+      const older = await session.olderThan(id, limit);
+      return { messages: older.map((message) => toPanelMessage(message, message.id)), hasOlder: older.length === limit };
     },
   };
 }
 
 /** Only what the panel shows: the text the model saw (with attachments folded in) stays here. */
-function toPanelMessage({ role, text, attachments, finish, error, notice }: ViewMessage, id: string): PanelMessage {
-  return { id, role, text, attachments, finish, error, notice };
+function toPanelMessage({ role, text, attachments, finish, error, notice }: ViewMessage, id: number): PanelMessage {
+  return { id: String(id), role, text, attachments, finish, error, notice };
 }

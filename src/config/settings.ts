@@ -1,12 +1,15 @@
 // Settings validation, kept free of `vscode` so it can be unit-tested: every value read from
 // the user's configuration is checked here, and a bad one is replaced by a safe fallback with
 // a message that names the setting, what was wrong and what is used instead.
+import { MIN_WINDOW } from '../engine/cacheShape';
+import { CACHE_DEFAULTS, CHAT_GENERATION, COMPLETION_GENERATION } from '../engine/defaults';
 import type { GenerateOptions } from '../engine/protocol';
 
 export interface Settings {
   /** Absolute model directory; empty means the bundled model. */
   modelDirectory: string;
   sinkTokens: number;
+  /** 0: derived from the model's trained positions, the sinks and the pinned prompt. */
   windowTokens: number;
   pinnedSystemPrompt: string;
   threads: number;
@@ -16,21 +19,29 @@ export interface Settings {
   completionMaxTokens: number;
   completionDelayMs: number;
   completionEnabled: boolean;
+  /** Most megabytes the chat log and its archive take on disk. */
+  chatStorageCapMb: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = {
   modelDirectory: '',
-  sinkTokens: 4,
-  windowTokens: 960,
-  pinnedSystemPrompt: 'You are a helpful coding assistant.',
-  threads: 0,
-  temperature: 0.2,
-  topP: 0.95,
-  chatMaxTokens: 512,
-  completionMaxTokens: 64,
+  sinkTokens: CACHE_DEFAULTS.sinks,
+  windowTokens: 0,
+  pinnedSystemPrompt: CACHE_DEFAULTS.pinnedSystemPrompt,
+  threads: CACHE_DEFAULTS.threads,
+  temperature: CHAT_GENERATION.temperature,
+  topP: CHAT_GENERATION.topP,
+  chatMaxTokens: CHAT_GENERATION.maxTokens,
+  completionMaxTokens: COMPLETION_GENERATION.maxTokens,
   completionDelayMs: 150,
   completionEnabled: true,
+  chatStorageCapMb: 50,
 };
+
+/** The window the host plans with: the setting, or the engine's default when it is derived. */
+export function plannedWindow(settings: Settings): number {
+  return settings.windowTokens > 0 ? settings.windowTokens : CACHE_DEFAULTS.window;
+}
 
 /** Setting keys relative to the `endless` section, as they appear in package.json. */
 export const SETTING_KEYS: Readonly<Record<keyof Settings, string>> = {
@@ -45,6 +56,7 @@ export const SETTING_KEYS: Readonly<Record<keyof Settings, string>> = {
   completionMaxTokens: 'completion.maxTokens',
   completionDelayMs: 'completion.delayMs',
   completionEnabled: 'completion.enabled',
+  chatStorageCapMb: 'chat.storageCapMB',
 };
 
 interface NumberRule {
@@ -57,13 +69,14 @@ interface NumberRule {
 
 const NUMBER_RULES: Partial<Record<keyof Settings, NumberRule>> = {
   sinkTokens: { min: 0, max: 256, integer: true },
-  windowTokens: { min: 16, max: 131072, integer: true },
+  windowTokens: { min: 0, max: 131072, integer: true },
   threads: { min: 0, max: 256, integer: true },
   temperature: { min: 0, max: 2, integer: false },
   topP: { min: 0, max: 1, integer: false, minExclusive: true },
   chatMaxTokens: { min: 1, max: 8192, integer: true },
   completionMaxTokens: { min: 1, max: 1024, integer: true },
   completionDelayMs: { min: 0, max: 10000, integer: true },
+  chatStorageCapMb: { min: 1, max: 100000, integer: false },
 };
 
 export interface ValidatedSettings {
@@ -109,10 +122,14 @@ export function validateSettings(
     else problems.push(`${name('pinnedSystemPrompt')} must be text, not ${show(prompt)}; using the default prompt.`);
   }
 
-  if (settings.windowTokens <= settings.sinkTokens) {
+  if (settings.windowTokens > 0 && settings.windowTokens < MIN_WINDOW) {
+    problems.push(`endless.windowTokens must be 0 (derived from the model) or at least ${MIN_WINDOW}, not ${settings.windowTokens}; using 0.`);
+    settings.windowTokens = 0;
+  }
+  if (settings.windowTokens > 0 && settings.windowTokens <= settings.sinkTokens) {
     problems.push(
       `endless.windowTokens (${settings.windowTokens}) must be larger than endless.sinkTokens ` +
-        `(${settings.sinkTokens}); using ${DEFAULT_SETTINGS.sinkTokens} sinks and a ${DEFAULT_SETTINGS.windowTokens}-token window.`,
+        `(${settings.sinkTokens}); using ${DEFAULT_SETTINGS.sinkTokens} sinks and a window derived from the model.`,
     );
     settings.windowTokens = DEFAULT_SETTINGS.windowTokens;
     settings.sinkTokens = DEFAULT_SETTINGS.sinkTokens;
@@ -157,26 +174,10 @@ function show(value: unknown): string {
 
 /** Generation options of a chat reply. */
 export function chatOptions(settings: Settings): GenerateOptions {
-  return {
-    maxTokens: settings.chatMaxTokens,
-    temperature: settings.temperature,
-    topK: 40,
-    topP: settings.topP,
-    repetitionPenalty: 1.1,
-    stop: [],
-    timeBudgetMs: 0,
-  };
+  return { ...CHAT_GENERATION, maxTokens: settings.chatMaxTokens, temperature: settings.temperature, topP: settings.topP };
 }
 
 /** Completions are greedy (the most likely continuation, the same every time) and bounded in time. */
 export function completionOptions(settings: Settings): GenerateOptions {
-  return {
-    maxTokens: settings.completionMaxTokens,
-    temperature: 0,
-    topK: 0,
-    topP: 1,
-    repetitionPenalty: 1,
-    stop: [],
-    timeBudgetMs: 8000,
-  };
+  return { ...COMPLETION_GENERATION, maxTokens: settings.completionMaxTokens };
 }

@@ -2,6 +2,7 @@
 // scheduler jobs, tokens and results go back as they happen, statistics are pushed at most
 // ~10 times a second while anything changes. Every request gets exactly one final reply:
 // `done` or `error` (`init` gets `ready`). A finished `feed` reports reason `length`.
+import { ChatOutOfStepError } from './chatPrompt';
 import { Engine, newProgress } from './engine';
 import { EngineInputError } from './errors';
 import type { FinishReason, HostToWorker, Usage, WorkerToHost } from './protocol';
@@ -15,6 +16,7 @@ export class Dispatcher {
   private readonly scheduler = new Scheduler();
   private lastStatsAt = 0;
   private statsTimer: NodeJS.Timeout | null = null;
+  private stopping = false;
 
   constructor(
     private readonly post: (message: WorkerToHost) => void,
@@ -47,13 +49,20 @@ export class Dispatcher {
         this.scheduler.cancel(message.target);
         this.done(message.id, 'stop', newProgress(), performance.now());
         return;
-      case 'reset':
+      case 'reset': {
         this.scheduler.cancelAll(message.stream);
-        this.requireEngine().reset(message.stream);
+        const engine = this.requireEngine();
+        if (message.pinnedSystemPrompt !== undefined) {
+          for (const notice of engine.setPinnedPrompt(message.pinnedSystemPrompt)) this.post({ type: 'error', id: null, message: notice });
+        }
+        engine.reset(message.stream);
         this.done(message.id, 'stop', newProgress(), performance.now());
         this.scheduleStats();
         return;
+      }
       case 'shutdown':
+        // A load in progress gives up at its next step; requests stop before their next pass.
+        this.stopping = true;
         this.scheduler.cancelAll();
         void (async () => {
           await this.loading;
@@ -71,7 +80,7 @@ export class Dispatcher {
         return;
       case 'chat': {
         const engine = this.requireEngine();
-        this.submit(message.id, 'chat', 'chat', (p, emit) => engine.chat(message.messages, message.options, p, emit));
+        this.submit(message.id, 'chat', 'chat', (p, emit) => engine.chat(message.turn, message.options, p, emit));
         return;
       }
       case 'feed': {
@@ -98,7 +107,7 @@ export class Dispatcher {
         await this.engine.dispose();
         this.engine = null;
       }
-      this.engine = await Engine.load(message.config);
+      this.engine = await Engine.load(message.config, () => this.stopping);
       this.post({ type: 'ready', id, model: this.engine.info });
       this.scheduleStats();
     } catch (err) {
@@ -127,7 +136,8 @@ export class Dispatcher {
       progress,
       steps: body(progress, emit),
       finish: (outcome: JobOutcome | Error) => {
-        if (outcome instanceof Error) this.post({ type: 'error', id, message: describe(outcome) });
+        if (outcome instanceof ChatOutOfStepError) this.post({ type: 'error', id, message: describe(outcome), code: 'chatOutOfStep' });
+        else if (outcome instanceof Error) this.post({ type: 'error', id, message: describe(outcome) });
         else this.done(id, outcome.reason, outcome.progress, receivedAt);
       },
     });
@@ -143,7 +153,8 @@ export class Dispatcher {
       totalMs: now - receivedAt,
       ...(progress.clipped ? { clipped: progress.clipped } : {}),
     };
-    this.post({ type: 'done', id, reason, text: progress.text, usage });
+    const chatHeld = progress.chatHeld === undefined ? {} : { chatHeld: progress.chatHeld };
+    this.post({ type: 'done', id, reason, text: progress.text, usage, ...chatHeld });
   }
 
   private scheduleStats(): void {

@@ -1,17 +1,17 @@
 // The engine behind the worker and the CLI: a loaded model, its two streams, and request
 // bodies written as step generators (one forward pass per step) for the scheduler.
 import { availableParallelism } from 'node:os';
-import { DEFAULT_SETTINGS } from '../config/settings';
-import { ChatPrompt } from './chatPrompt';
+import { checkCacheShape, checkTrainedPositions, MIN_WINDOW } from './cacheShape';
+import { ChatOutOfStepError, ChatPrompt } from './chatPrompt';
 import { Decoder } from './decoder';
+import { CACHE_DEFAULTS, defaultWindow } from './defaults';
 import { EditorPrompt, type EditorTarget } from './editorPrompt';
-import { checkCacheShape, checkTrainedPositions } from './cacheShape';
 import { EngineInputError } from './errors';
 import { generate } from './generate';
 import { loadModelDir, type ModelDir } from './modelDir';
 import type {
   CacheMode,
-  ChatMessage,
+  ChatTurn,
   EditorContext,
   EngineConfig,
   EngineStats,
@@ -38,16 +38,27 @@ export interface EngineSetup extends EngineConfig {
  * measures one and two threads for decode and for prefill on this machine and this model over
  * `cachedTokens` of context (the streams' capacity), and takes two only where they are clearly faster.
  */
-export async function loadDecoder(model: ModelDir, threads: number, cachedTokens = DEFAULT_TUNING_DEPTH): Promise<Decoder> {
+export async function loadDecoder(
+  model: ModelDir,
+  threads: number,
+  cachedTokens = DEFAULT_TUNING_DEPTH,
+  stopped: () => boolean = () => false,
+): Promise<Decoder> {
   if (threads > 0) return Decoder.load(model.onnxPath, model.arch, { threads });
   if (availableParallelism() < 2) return Decoder.load(model.onnxPath, model.arch, { threads: 1 });
   const decoder = await Decoder.load(model.onnxPath, model.arch, { threads: 1, prefillThreads: 2 });
-  await decoder.tuneThreads(Math.min(cachedTokens, model.arch.maxPositionEmbeddings - 64));
+  // Measuring threads takes seconds of native calls: a stop asked for meanwhile skips it.
+  if (!stopped()) await decoder.tuneThreads(Math.min(cachedTokens, model.arch.maxPositionEmbeddings - 64));
   return decoder;
 }
 
 /** Cache depth the thread choice is measured at when the caller does not say: the default capacity's. */
-const DEFAULT_TUNING_DEPTH = DEFAULT_SETTINGS.sinkTokens + DEFAULT_SETTINGS.windowTokens;
+const DEFAULT_TUNING_DEPTH = CACHE_DEFAULTS.sinks + CACHE_DEFAULTS.window;
+
+/** A load given up because the engine was asked to stop between two of its steps. */
+export class LoadStoppedError extends Error {
+  override name = 'LoadStoppedError';
+}
 
 export function newProgress(): JobProgress {
   return { text: '', promptTokens: 0, prefilledTokens: 0, generatedTokens: 0, firstTokenAt: 0 };
@@ -60,9 +71,11 @@ export class Engine {
   private readonly editorPrompt: EditorPrompt;
   private readonly lastLatency: Record<StreamId, number> = { chat: 0, editor: 0 };
   private readonly startedAt = performance.now();
-
-  /** Slots of each stream held by its pinned prefix, on top of the rolling window. */
-  private readonly pinnedSlots: Record<StreamId, number>;
+  /** The system prompt pinned in the chat stream, and the slots it takes after the sinks. */
+  private system: string;
+  private chatPinned: number;
+  /** Window tokens of the chat stream (the editor stream's, or less where the pinned prompt needs room). */
+  private chatWindow: number;
 
   private constructor(
     readonly model: ModelDir,
@@ -70,21 +83,14 @@ export class Engine {
     readonly decoder: Decoder,
     readonly setup: EngineSetup,
     chatPrompt: ChatPrompt,
-    chatPinned: number,
+    shape: CacheShape,
   ) {
-    const options = {
-      mode: setup.mode ?? 'sink',
-      sinks: setup.sinks,
-      window: setup.window,
-      evictChunk: setup.evictChunk,
-      prefillChunk: setup.prefillChunk,
-    };
-    // Capacity = sinks + pinned + window: the pinned system prompt gets slots of its own, so the
-    // rolling window of the chat stream holds as many tokens as the window setting says.
-    this.pinnedSlots = { chat: chatPinned, editor: 0 };
+    this.system = setup.pinnedSystemPrompt;
+    this.chatPinned = shape.pinned;
+    this.chatWindow = shape.chatWindow;
     this.streams = {
-      chat: new Stream(decoder, model.arch, { ...options, window: setup.window + chatPinned }),
-      editor: new Stream(decoder, model.arch, options),
+      chat: this.newChatStream(),
+      editor: new Stream(decoder, model.arch, this.streamOptions(shape.window)),
     };
     this.chatPrompt = chatPrompt;
     this.editorPrompt = new EditorPrompt(tokenizer);
@@ -100,39 +106,82 @@ export class Engine {
       hasFim: this.editorPrompt.hasFim,
       decodeThreads: decoder.decodeThreads,
       prefillThreads: decoder.prefillThreads,
+      window: shape.window,
+      notices: shape.notices,
     };
   }
 
-  static async load(setup: EngineSetup): Promise<Engine> {
-    const mode = setup.mode ?? 'sink';
-    checkCacheShape({ mode, sinks: setup.sinks, window: setup.window });
+  /**
+   * Loads the model in steps; `stopped` is checked between the native calls, so a shutdown
+   * asked for during a load waits for one call at most, not for the whole load.
+   */
+  static async load(setup: EngineSetup, stopped: () => boolean = () => false): Promise<Engine> {
+    checkSetup(setup);
     const model = loadModelDir(setup.modelDir);
     const tokenizer = new TextTokenizer(model);
     const chatPrompt = new ChatPrompt(tokenizer, model.tokenizerConfig);
-    const pinned = mode === 'sink' ? pinnedLength(chatPrompt, setup) : 0;
-    checkTrainedPositions(model.arch, model.dir, { mode, sinks: setup.sinks, window: setup.window, pinned });
-    const decoder = await loadDecoder(model, setup.threads, setup.sinks + pinned + setup.window);
-    return new Engine(model, tokenizer, decoder, setup, chatPrompt, pinned);
+    const shape = cacheShape(model, setup, setup.mode === undefined || setup.mode === 'sink' ? pinnedLength(chatPrompt, setup.pinnedSystemPrompt, setup.sinks) : 0);
+    if (stopped()) throw new LoadStoppedError('the engine stopped before its model was loaded');
+    const decoder = await loadDecoder(model, setup.threads, setup.sinks + shape.pinned + shape.chatWindow, stopped);
+    if (stopped()) {
+      await decoder.release();
+      throw new LoadStoppedError('the engine stopped before its model was loaded');
+    }
+    return new Engine(model, tokenizer, decoder, setup, chatPrompt, shape);
   }
 
-  /** Chat: aligns the chat stream with the transcript, pre-fills what it lacks, generates the reply. */
-  async *chat(
-    messages: readonly ChatMessage[],
-    options: GenerateOptions,
-    progress: JobProgress,
-    onText: (t: string) => void,
-  ): AsyncGenerator<void, FinishReason, void> {
+  /**
+   * Pins another system prompt in the chat stream: the chat stream starts over, the model stays
+   * loaded. Returns notices for the user (a window clamped to make room).
+   */
+  setPinnedPrompt(prompt: string): string[] {
+    const sink = (this.setup.mode ?? 'sink') === 'sink';
+    const shape = cacheShape(this.model, { ...this.setup, pinnedSystemPrompt: prompt }, sink ? pinnedLength(this.chatPrompt, prompt, this.setup.sinks) : 0);
+    this.system = prompt;
+    this.chatPinned = shape.pinned;
+    this.chatWindow = shape.chatWindow;
+    this.streams.chat = this.newChatStream();
+    this.chatPrompt.forget();
+    return shape.notices;
+  }
+
+  private streamOptions(window: number) {
+    return {
+      mode: this.setup.mode ?? 'sink',
+      sinks: this.setup.sinks,
+      window,
+      evictChunk: this.setup.evictChunk,
+      prefillChunk: this.setup.prefillChunk,
+    };
+  }
+
+  /**
+   * Capacity = sinks + pinned + window: the pinned system prompt gets slots of its own, so the
+   * rolling window of the chat stream holds as many tokens as the window says.
+   */
+  private newChatStream(): Stream {
+    return new Stream(this.decoder, this.model.arch, this.streamOptions(this.chatWindow + this.chatPinned));
+  }
+
+  /**
+   * Chat: adds the turn's new messages to the chat stream (pre-filling only what it lacks) and
+   * generates the reply. A turn with `after` null starts the chat stream over.
+   */
+  async *chat(turn: ChatTurn, options: GenerateOptions, progress: JobProgress, onText: (t: string) => void): AsyncGenerator<void, FinishReason, void> {
     const t0 = performance.now();
-    if (messages.length === 0) throw new EngineInputError('a chat request needs at least one message');
     const stream = this.streams.chat;
-    const sequence = this.chatPrompt.build(this.setup.pinnedSystemPrompt, messages);
-    const pinned = this.setup.pinnedSystemPrompt && sequence.headEnd > stream.sinks ? sequence.headEnd - stream.sinks : 0;
-    const feed = stream.plan(sequence.tokens, 0, pinned, true, sequence.boundaries) ?? [];
-    stream.markBoundaries(sequence.boundaries);
-    progress.promptTokens = sequence.tokens.length;
+    if (turn.after === null) stream.reset(this.chatPinned);
+    const target = this.chatPrompt.target(this.system, turn, stream.epoch, stream.windowStartIndex, stream.logicalLength);
+    progress.chatHeld = this.chatPrompt.lastHeld();
+    const pinned = turn.after === null && this.system && target.headEnd > stream.sinks ? target.headEnd - stream.sinks : stream.pinned;
+    const feed = stream.plan(target.tokens, target.offset, pinned, true, target.boundaries);
+    if (feed === null) throw new ChatOutOfStepError(`the chat stream cannot continue after message ${turn.after}; send the turn again from the start`);
+    stream.markBoundaries(target.boundaries);
+    progress.promptTokens = target.tokens.length;
     progress.prefilledTokens = feed.length;
     progress.clipped = stream.clipped;
     if (!(yield* feedWithin(stream, feed, deadline(options, t0)))) return 'time';
+    progress.chatHeld = this.chatPrompt.commit(target, stream.windowStartIndex);
     const eos = this.tokenizer.special.eos;
     const reason = yield* this.generateInto(stream, eos, options, progress, onText, t0);
     this.lastLatency.chat = performance.now() - t0;
@@ -168,6 +217,7 @@ export class Engine {
       this.streams[id].reset();
       this.streams[id].resetCounters();
     }
+    if (stream !== 'editor') this.chatPrompt.forget();
   }
 
   stats(): EngineStats {
@@ -249,7 +299,7 @@ export class Engine {
       sinks,
       pinned: Math.min(stream.pinned, length - sinks),
       window: stream.windowTokens,
-      windowCapacity: stream.windowCapacity - this.pinnedSlots[id],
+      windowCapacity: stream.windowCapacity - (id === 'chat' ? this.chatPinned : 0),
       free: stream.cache.free,
       totalTokens: c.totalTokens,
       evictions: c.evictions,
@@ -280,9 +330,55 @@ async function* feedWithin(stream: Stream, ids: readonly number[], until: number
   }
 }
 
+/** The cache shape's rules (cacheShape.ts); a window of 0 is derived from the model at load. */
+function checkSetup(setup: EngineSetup): void {
+  if (!Number.isInteger(setup.window) || setup.window < 0) throw new EngineInputError(`window must be a whole number (0 derives it from the model), got ${setup.window}`);
+  if (setup.window === 0) {
+    if (!Number.isInteger(setup.sinks) || setup.sinks < 0) throw new EngineInputError(`sinks must be a whole number ≥ 0, got ${setup.sinks}`);
+    return;
+  }
+  checkCacheShape({ mode: setup.mode ?? 'sink', sinks: setup.sinks, window: setup.window });
+}
+
 /** Tokens the pinned system prompt takes after the sinks (0 when there is none). */
-function pinnedLength(chatPrompt: ChatPrompt, setup: EngineSetup): number {
-  if (!setup.pinnedSystemPrompt) return 0;
-  const { headEnd } = chatPrompt.build(setup.pinnedSystemPrompt, [{ role: 'user', content: '' }]);
-  return Math.max(0, headEnd - setup.sinks);
+function pinnedLength(chatPrompt: ChatPrompt, prompt: string, sinks: number): number {
+  if (!prompt) return 0;
+  const { headEnd } = chatPrompt.build(prompt, [{ role: 'user', content: '' }]);
+  return Math.max(0, headEnd - sinks);
+}
+
+interface CacheShape {
+  /** Window tokens of the editor stream. */
+  window: number;
+  /** Window tokens of the chat stream. */
+  chatWindow: number;
+  pinned: number;
+  notices: string[];
+}
+
+/**
+ * The window of each stream. A configured window must fit the model's trained positions next
+ * to the sinks and the pinned prompt, or the model refuses to load with a way to fix it. A
+ * derived window (setting 0) is clamped to fit, with a notice, so that a long pinned prompt
+ * never keeps the model from loading.
+ */
+function cacheShape(model: ModelDir, setup: EngineSetup, pinned: number): CacheShape {
+  const maxPositions = model.arch.maxPositionEmbeddings;
+  if (setup.window > 0) {
+    checkTrainedPositions(model.arch, model.dir, { mode: setup.mode ?? 'sink', sinks: setup.sinks, window: setup.window, pinned });
+    return { window: setup.window, chatWindow: setup.window, pinned, notices: [] };
+  }
+  const editor = defaultWindow(maxPositions, setup.sinks, 0);
+  const chat = defaultWindow(maxPositions, setup.sinks, pinned);
+  // The pinned prompt may take at most the chat window's own size (as checkTrainedPositions asks).
+  const least = Math.max(MIN_WINDOW, setup.sinks + 1, pinned);
+  if (chat.window < least) {
+    throw new EngineInputError(
+      `the pinned system prompt (${pinned} tokens) leaves no room for a chat window in the ${maxPositions} positions ${model.dir} was trained on; shorten endless.pinnedSystemPrompt`,
+    );
+  }
+  const notices = chat.clamped
+    ? [`The chat window is ${chat.window} tokens, not ${editor.window}: the pinned system prompt (${pinned} tokens) and ${setup.sinks} sinks must fit the model's ${maxPositions} trained positions. Shorten endless.pinnedSystemPrompt for a longer window.`]
+    : [];
+  return { window: editor.window, chatWindow: chat.window, pinned, notices };
 }

@@ -4,6 +4,7 @@ import type { Decoder } from './decoder';
 import type { ModelArch } from './modelDir';
 import type { CacheMode } from './protocol';
 import { SinkCache } from './sinkCache';
+import { openStream } from './evalStream';
 import { Stream } from './stream';
 
 export interface PerplexityReport {
@@ -44,7 +45,7 @@ export async function perplexity(
   // Small chunks keep every prediction close to a full window of context, as token-by-token
   // streaming would; the eviction chunk matches so the window never drops below 7/8 full.
   const chunk = Math.max(1, Math.ceil(setup.window / 16));
-  const stream = new Stream(setup.decoder, setup.arch, {
+  const stream = openStream(setup.decoder, setup.arch, {
     ...setup,
     prefillChunk: setup.prefillChunk ?? chunk,
     evictChunk: setup.evictChunk ?? chunk,

@@ -13,7 +13,10 @@ export interface EngineConfig {
   modelDir: string;
   /** Attention-sink tokens kept for ever at the start of every stream. */
   sinks: number;
-  /** Rolling-window tokens per stream (capacity = sinks + pinned + window). */
+  /**
+   * Rolling-window tokens per stream (capacity = sinks + pinned + window). 0 derives it from the
+   * model's trained positions, the sinks and the pinned prompt (see defaults.ts).
+   */
   window: number;
   /** System prompt pinned after the sinks of the chat stream; empty for none. */
   pinnedSystemPrompt: string;
@@ -24,6 +27,23 @@ export interface EngineConfig {
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
+}
+
+/** A chat message numbered by the host: numbers only grow within a chat. */
+export interface SeqChatMessage extends ChatMessage {
+  seq: number;
+}
+
+/**
+ * What a chat request adds to the chat stream. The worker keeps the messages its window can
+ * still use, so the host sends only what is new: the messages after `after`, the last one the
+ * worker acknowledged (`done.chatHeld`). With `after` null the chat stream starts over with
+ * `messages` (a tail the host bounds), as after a restart or a new session.
+ */
+export interface ChatTurn {
+  after: number | null;
+  /** Oldest first, each `seq` larger than `after`; the last one is the message to reply to. */
+  messages: SeqChatMessage[];
 }
 
 export interface GenerateOptions {
@@ -61,16 +81,19 @@ export interface EditorContext {
 
 export type HostToWorker =
   | { type: 'init'; id: number; config: EngineConfig }
-  /** Full transcript, newest user message last; the engine appends only what its stream lacks. */
-  | { type: 'chat'; id: number; messages: ChatMessage[]; options: GenerateOptions }
+  /** The messages new since the last turn, newest user message last. */
+  | { type: 'chat'; id: number; turn: ChatTurn; options: GenerateOptions }
   /** Pre-fill the editor stream with this context; no generation. Superseded by newer feeds. */
   | { type: 'feed'; id: number; context: EditorContext }
   /** Fill-in-the-middle (or prefix) completion at the cursor. Supersedes older completions. */
   | { type: 'complete'; id: number; context: EditorContext; options: GenerateOptions }
   /** Cancel request `target`; takes effect before its next forward step. */
   | { type: 'cancel'; id: number; target: number }
-  /** Drop a stream's cache (or both); the next request starts cold. */
-  | { type: 'reset'; id: number; stream?: StreamId }
+  /**
+   * Drop a stream's cache (or both); the next request starts cold. `pinnedSystemPrompt` replaces
+   * the chat stream's pinned prompt (the model stays loaded).
+   */
+  | { type: 'reset'; id: number; stream?: StreamId; pinnedSystemPrompt?: string }
   | { type: 'shutdown'; id: number }
   /**
    * Ends the worker at once with exit code 70, whatever is in flight, as a crash would: for
@@ -112,6 +135,10 @@ export interface ModelInfo {
   decodeThreads?: number;
   /** onnxruntime intra-op threads for prefill. */
   prefillThreads?: number;
+  /** The rolling window the streams run with (the configured one, or the derived default). */
+  window: number;
+  /** Things the user should know about how the model was set up (e.g. a clamped window). */
+  notices: string[];
 }
 
 export interface StreamStats {
@@ -146,8 +173,18 @@ export interface EngineStats {
 export type WorkerToHost =
   | { type: 'ready'; id: number; model: ModelInfo }
   | { type: 'token'; id: number; text: string }
-  | { type: 'done'; id: number; reason: FinishReason; text: string; usage: Usage }
-  /** `id` is null for errors not tied to a request (e.g. a failed model load after init). */
-  | { type: 'error'; id: number | null; message: string }
+  /** `chatHeld`: for chat requests, the `seq` of the last message the chat stream now holds. */
+  | { type: 'done'; id: number; reason: FinishReason; text: string; usage: Usage; chatHeld?: number | null }
+  /**
+   * `id` is null for errors not tied to a request (e.g. a failed model load after init).
+   * `code` `chatOutOfStep`: the chat turn's `after` is not what the worker holds; send the
+   * turn again with `after` null.
+   */
+  | { type: 'error'; id: number | null; message: string; code?: 'chatOutOfStep' }
   /** Pushed at most ~10 times a second while anything changes. */
   | { type: 'stats'; stats: EngineStats };
+
+/** A turn that starts the chat stream over with `messages`, numbered from 0. */
+export function freshChat(messages: readonly ChatMessage[]): ChatTurn {
+  return { after: null, messages: messages.map((message, seq) => ({ role: message.role, content: message.content, seq })) };
+}

@@ -15,6 +15,8 @@ export interface JobProgress {
   generatedTokens: number;
   /** performance.now() of the first generated token, 0 until then. */
   firstTokenAt: number;
+  /** Chat requests: the number of the last message the chat stream holds (null for none). */
+  chatHeld?: number | null;
   /** Prompt tokens left out from the front because the window could not use them. */
   clipped?: number;
 }

@@ -3,6 +3,9 @@
 // pre-fills only the new tail, one forward pass per step so that a cancel or a more urgent
 // request can cut in between steps.
 //
+// The product streams with `sink` (and `window`, the same eviction without sinks); the
+// evaluation-only modes `dense` and `recompute` live in evalStream.ts.
+//
 // Logical indices count tokens since the stream started. Slots [0, head) hold logical [0, head)
 // (sinks and pinned prefix, never evicted); window slot s holds logical windowStart + s - head.
 import type { Decoder } from './decoder';
@@ -50,14 +53,14 @@ export class Stream {
   counters: StreamCounters = emptyCounters();
   /** Tokens of the last planned request left out because they could not fit the window. */
   clipped = 0;
-  private windowStart = 0;
+  protected windowStart = 0;
   /** Logical indices where a message begins (eviction prefers to cut there). */
   private boundaries: number[] = [];
   private readonly evictChunk: number;
-  private readonly prefillChunk: number;
+  protected readonly prefillChunk: number;
 
   constructor(
-    private readonly decoder: Decoder,
+    protected readonly decoder: Decoder,
     arch: ModelArch,
     readonly options: StreamOptions,
   ) {
@@ -105,7 +108,6 @@ export class Stream {
     this.epoch++;
     this.cache.truncate(0);
     this.pinned = this.options.mode === 'sink' ? pinned : 0;
-    if (this.options.mode === 'dense') this.pinned = 0;
     this.windowStart = this.head;
     this.boundaries = [];
     this.lastLogits = null;
@@ -187,8 +189,7 @@ export class Stream {
     let i = 0;
     while (i < ids.length) {
       const n = Math.min(ids.length - i, this.prefillChunk);
-      if (this.options.mode === 'dense') this.cache.grow(n);
-      else if (this.cache.free < n) yield* this.makeRoom(n - this.cache.free);
+      if (this.cache.free < n) yield* this.makeRoom(n - this.cache.free);
       const chunk = ids.slice(i, i + n);
       await this.forward(chunk, onLogits);
       i += n;
@@ -216,32 +217,15 @@ export class Stream {
     }
   }
 
-  /** Frees at least `needed` window slots. */
-  private async *makeRoom(needed: number): AsyncGenerator<void, void, void> {
+  /** Frees at least `needed` window slots: evicts the oldest window tokens and re-rotates the rest. */
+  protected async *makeRoom(needed: number): AsyncGenerator<void, void, void> {
     const count = this.chooseEviction(needed);
-    if (this.options.mode === 'recompute') {
-      // Sliding window with re-computation: run the kept tokens again from position 0.
-      const kept = Array.from(this.cache.tokens.subarray(count, this.cache.length));
-      const t0 = performance.now();
-      this.cache.truncate(0);
-      this.windowStart += count;
-      const epoch = this.epoch;
-      for (let i = 0; i < kept.length; i += this.prefillChunk) {
-        const chunk = kept.slice(i, i + this.prefillChunk);
-        const result = await this.decoder.run(chunk, this.cache.length, this.cache, false);
-        if (this.epoch !== epoch) return;
-        this.cache.append(chunk, result.keys, result.values);
-        yield;
-      }
-      this.noteEviction(count, performance.now() - t0);
-      return;
-    }
     const ms = this.cache.evict(this.head, count);
     this.windowStart += count;
     this.noteEviction(count, ms);
   }
 
-  private noteEviction(count: number, ms: number): void {
+  protected noteEviction(count: number, ms: number): void {
     this.counters.evictions++;
     this.counters.tokensEvicted += count;
     this.counters.lastEvictionMs = ms;
@@ -250,7 +234,7 @@ export class Stream {
   }
 
   /** How many of the oldest window tokens to evict: a chunk, ending at a message boundary when one is near. */
-  private chooseEviction(needed: number): number {
+  protected chooseEviction(needed: number): number {
     const inWindow = this.windowTokens;
     const target = Math.min(inWindow, Math.max(needed, this.evictChunk));
     const reach = Math.min(inWindow, Math.max(target, Math.floor(this.windowSlots / 2)));

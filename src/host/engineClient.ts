@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 // Sets the runtime's telemetry switch in this (main) thread's environment, which the worker inherits.
 import '../engine/runtimeOffline';
 import type {
-  ChatMessage,
+  ChatTurn,
   EditorContext,
   EngineConfig,
   EngineStats,
@@ -36,6 +36,18 @@ export interface Finished {
   reason: FinishReason;
   text: string;
   usage?: Usage;
+  /** Chat requests: the number of the last message the worker's chat stream holds. */
+  chatHeld?: number | null;
+}
+
+/** An error the worker reported for a request; `code` says when the host can recover by itself. */
+export class EngineRequestError extends Error {
+  constructor(
+    message: string,
+    readonly code?: 'chatOutOfStep',
+  ) {
+    super(message);
+  }
 }
 
 /** A running chat reply or completion. */
@@ -125,6 +137,7 @@ export class EngineClient {
     const now = this.currentState;
     if (now.kind === 'ready') return Promise.resolve(now.model);
     if (now.kind === 'failed') return Promise.reject(new Error(now.message));
+    if (this.disposed) return Promise.reject(new Error('The engine was shut down.'));
     return new Promise((resolve, reject) => {
       const sub = this.onState.on((state) => {
         if (state.kind === 'ready') {
@@ -141,8 +154,9 @@ export class EngineClient {
     });
   }
 
-  chat(messages: ChatMessage[], options: GenerateOptions, onToken?: (text: string) => void): Generation {
-    return this.generate({ type: 'chat', messages, options }, onToken);
+  /** A chat turn: the messages new since the worker's last acknowledged one (see ChatTurn). */
+  chat(turn: ChatTurn, options: GenerateOptions, onToken?: (text: string) => void): Generation {
+    return this.generate({ type: 'chat', turn, options }, onToken);
   }
 
   complete(context: EditorContext, options: GenerateOptions, onToken?: (text: string) => void): Generation {
@@ -163,14 +177,24 @@ export class EngineClient {
     this.latestFeed = id;
   }
 
-  /** Drops a stream's cache (or both). Resolves once the worker has done it. */
-  async reset(stream?: StreamId): Promise<void> {
-    // An engine that never started has no cache to drop.
+  /**
+   * Drops a stream's cache (or both), and with `pinnedSystemPrompt` pins another prompt in the
+   * chat stream. A ready worker gets the request at once, so it is ordered before any request
+   * made after this call; a worker that is starting gets it once it is ready. Resolves once
+   * the worker has done it.
+   */
+  async reset(stream?: StreamId, pinnedSystemPrompt?: string): Promise<void> {
+    if (pinnedSystemPrompt !== undefined) this.config = { ...this.config, pinnedSystemPrompt };
+    // An engine that never started has no cache to drop; it starts with the configuration above.
     if (this.currentState.kind === 'idle') return;
+    const body: RequestBody = { type: 'reset', ...(stream ? { stream } : {}), ...(pinnedSystemPrompt !== undefined ? { pinnedSystemPrompt } : {}) };
+    const send = () => new Promise<Finished>((resolve, reject) => void this.post(body, { resolve, reject }));
+    if (this.currentState.kind === 'ready' && this.worker) {
+      await send();
+      return;
+    }
     await this.whenReady();
-    await new Promise<Finished>((resolve, reject) => {
-      this.post(stream ? { type: 'reset', stream } : { type: 'reset' }, { resolve, reject });
-    });
+    await send();
   }
 
   /** Restarts the worker with a new configuration (a new model, cache size, …). */
@@ -202,8 +226,9 @@ export class EngineClient {
     if (this.disposed) return;
     this.disposed = true;
     clearTimeout(this.restartTimer);
-    await this.stopWorker('The engine was shut down.');
+    // Stopped before the worker goes, so requests waiting for a ready engine end now.
     this.setState({ kind: 'stopped' });
+    await this.stopWorker('The engine was shut down.');
     this.onState.clear();
     this.onStats.clear();
   }
@@ -214,15 +239,11 @@ export class EngineClient {
     let settleEarly: ((finished: Finished) => void) | undefined;
     const done = new Promise<Finished>((resolve, reject) => {
       settleEarly = resolve;
-      const send = (): void => {
-        this.whenReady().then(() => {
-          if (cancelled) return resolve({ reason: 'cancelled', text: '' });
-          // The worker is being replaced (new settings): wait for the new one.
-          if (!this.worker) return send();
-          id = this.post(body, { onToken, resolve, reject });
-        }, reject);
-      };
-      send();
+      // Waits while the worker is starting or restarting; a disposed client rejects.
+      this.whenReady().then(() => {
+        if (cancelled) return resolve({ reason: 'cancelled', text: '' });
+        id = this.post(body, { onToken, resolve, reject });
+      }, reject);
     });
     return {
       done,
@@ -283,7 +304,7 @@ export class EngineClient {
         this.pending.get(message.id)?.onToken?.(message.text);
         return;
       case 'done':
-        this.settle(message.id, { reason: message.reason, text: message.text, usage: message.usage });
+        this.settle(message.id, { reason: message.reason, text: message.text, usage: message.usage, chatHeld: message.chatHeld });
         return;
       case 'error':
         if (message.id === this.initId && this.currentState.kind === 'starting') {
@@ -292,7 +313,7 @@ export class EngineClient {
         } else if (message.id === null) {
           this.options.log?.(`engine error: ${message.message}`);
         } else {
-          this.settleError(message.id, new Error(message.message));
+          this.settleError(message.id, new EngineRequestError(message.message, message.code));
         }
         return;
       case 'stats':
@@ -337,9 +358,10 @@ export class EngineClient {
   }
 
   /**
-   * Stops the worker and waits for it to exit. It is asked to shut down (the engine releases
-   * its sessions between steps) rather than terminated: terminating a worker inside a native
-   * onnxruntime call aborts the whole process. Terminated only if it does not exit in time.
+   * Stops the worker and waits for it to exit. It is asked to shut down (the engine stops
+   * between steps and releases its sessions) and never terminated: terminating a worker inside
+   * a native onnxruntime call aborts the whole process. One that does not exit in time (a long
+   * native call) is let go: it no longer keeps the process alive and exits once the call returns.
    */
   private async stopWorker(reason: string, graceMs = 5000): Promise<void> {
     const worker = this.worker;
@@ -356,7 +378,10 @@ export class EngineClient {
     worker.postMessage({ type: 'shutdown', id: this.nextId++ } satisfies HostToWorker);
     const clean = await Promise.race([exited, late]);
     clearTimeout(timer);
-    if (!clean) await worker.terminate();
+    if (!clean) {
+      this.options.log?.(`the engine worker is still inside a native call after ${graceMs} ms; it exits once the call returns`);
+      worker.unref();
+    }
   }
 
   private failAll(error: Error): void {

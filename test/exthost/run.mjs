@@ -102,7 +102,7 @@ export async function runExtensionHostTests() {
     ];
     const url = `${server.url}?folder=${encodeURIComponent(WORKSPACE)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     // A loaded machine (CI with 2 cores) can take longer than Playwright's 30 s to load the workbench.
-    await page.goto(url, { timeout: 120_000 });
+    await page.goto(url, { timeout: 180_000 });
     let timer;
     const timeout = new Promise((resolve) => {
       timer = setTimeout(() => resolve('timeout'), TIMEOUT_MS);

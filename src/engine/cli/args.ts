@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import type { parseArgs } from 'node:util';
 import { checkCacheShape } from '../cacheShape';
+import { CACHE_DEFAULTS, CLI_GENERATION } from '../defaults';
 import { EngineInputError } from '../errors';
 import type { CacheMode } from '../protocol';
 
@@ -34,9 +35,6 @@ export const OPTIONS = {
 
 export type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-export const DEFAULT_SINKS = 4;
-export const DEFAULT_WINDOW = 960;
-
 export function numberArg(values: Values, name: keyof typeof OPTIONS, fallback: number, integer = true): number {
   const raw = values[name];
   if (raw === undefined) return fallback;
@@ -49,7 +47,7 @@ export function numberArg(values: Values, name: keyof typeof OPTIONS, fallback: 
 
 /** More threads than cores only makes them wait for each other (and a huge count never starts). */
 export function threadsArg(values: Values): number {
-  const threads = numberArg(values, 'threads', 0);
+  const threads = numberArg(values, 'threads', CACHE_DEFAULTS.threads);
   const cores = availableParallelism();
   if (threads < 0 || threads > cores) {
     throw new EngineInputError(`--threads must be between 0 (the engine chooses) and ${cores} (the cores of this machine), got ${threads}`);
@@ -57,17 +55,17 @@ export function threadsArg(values: Values): number {
   return threads;
 }
 
-/** `--time-budget SECONDS` as milliseconds; 0 (the default) for none. */
+/** `--time-budget SECONDS` as milliseconds; 0 for none (the default). */
 export function timeBudgetArg(values: Values): number {
-  const seconds = numberArg(values, 'time-budget', 0, false);
+  const seconds = numberArg(values, 'time-budget', CLI_GENERATION.timeBudgetMs / 1000, false);
   if (seconds < 0) throw new EngineInputError(`--time-budget must be a number of seconds ≥ 0 (0 for none), got ${seconds}`);
   return Math.round(seconds * 1000);
 }
 
 /** `--sinks` and `--window`, checked by the rules every stream obeys. */
 export function cacheShapeArgs(values: Values, mode: CacheMode): { sinks: number; window: number } {
-  const sinks = numberArg(values, 'sinks', DEFAULT_SINKS);
-  const window = numberArg(values, 'window', DEFAULT_WINDOW);
+  const sinks = numberArg(values, 'sinks', CACHE_DEFAULTS.sinks);
+  const window = numberArg(values, 'window', CACHE_DEFAULTS.window);
   checkCacheShape({ mode, sinks, window }, { sinks: '--sinks', window: '--window' });
   return { sinks, window };
 }

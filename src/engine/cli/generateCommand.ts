@@ -1,9 +1,10 @@
 // `endless generate`: one chat reply or one completion from a prompt given inline or in a file.
 import { readFileSync } from 'node:fs';
+import { CLI_GENERATION } from '../defaults';
 import { Engine, newProgress } from '../engine';
 import { EngineInputError } from '../errors';
 import { defaultModelDir } from '../packageRoot';
-import type { GenerateOptions } from '../protocol';
+import { freshChat, type GenerateOptions } from '../protocol';
 import { cacheShapeArgs, numberArg, print, threadsArg, timeBudgetArg, type Values } from './args';
 
 export async function generateCommand(values: Values): Promise<void> {
@@ -12,13 +13,13 @@ export async function generateCommand(values: Values): Promise<void> {
   if (stream !== 'chat' && stream !== 'editor') throw new EngineInputError(`--stream must be chat or editor, got ${stream}`);
   const { sinks, window } = cacheShapeArgs(values, 'sink');
   const options: GenerateOptions = {
-    maxTokens: numberArg(values, 'max-tokens', 128),
-    temperature: numberArg(values, 'temperature', 0, false),
-    topK: numberArg(values, 'top-k', 0),
-    topP: numberArg(values, 'top-p', 1, false),
-    repetitionPenalty: numberArg(values, 'repetition-penalty', 1, false),
+    ...CLI_GENERATION,
+    maxTokens: numberArg(values, 'max-tokens', CLI_GENERATION.maxTokens),
+    temperature: numberArg(values, 'temperature', CLI_GENERATION.temperature, false),
+    topK: numberArg(values, 'top-k', CLI_GENERATION.topK),
+    topP: numberArg(values, 'top-p', CLI_GENERATION.topP, false),
+    repetitionPenalty: numberArg(values, 'repetition-penalty', CLI_GENERATION.repetitionPenalty, false),
     seed: values.seed === undefined ? undefined : numberArg(values, 'seed', 0),
-    stop: [],
     timeBudgetMs: timeBudgetArg(values),
     ignoreEos: values['ignore-eos'] === true,
   };
@@ -37,7 +38,7 @@ export async function generateCommand(values: Values): Promise<void> {
   };
   const steps =
     stream === 'chat'
-      ? engine.chat([{ role: 'user', content: prompt }], options, progress, emit)
+      ? engine.chat(freshChat([{ role: 'user', content: prompt }]), options, progress, emit)
       : engine.complete({ chunks: [], path: 'untitled', languageId: 'plaintext', prefix: prompt, suffix: '' }, options, progress, emit);
   let step = await steps.next();
   while (!step.done) step = await steps.next();

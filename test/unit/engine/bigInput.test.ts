@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Dispatcher } from '../../../src/engine/dispatch';
-import type { WorkerToHost } from '../../../src/engine/protocol';
+import { freshChat, type WorkerToHost } from '../../../src/engine/protocol';
 import { FIXTURES, greedy } from './helpers';
 
 function bigMessage(bytes: number): string {
@@ -32,7 +32,7 @@ test('a 3 MB chat message is clipped to the window and the reply reports it', { 
   dispatcher.handle({ type: 'init', id: 1, config: { modelDir: join(FIXTURES, 'stream-a'), sinks: 4, window: 124, pinnedSystemPrompt: '', threads: 1 } });
   assert.equal((await reply(1)).type, 'ready');
   const content = bigMessage(3_000_000);
-  dispatcher.handle({ type: 'chat', id: 2, messages: [{ role: 'user', content }], options: greedy(4) });
+  dispatcher.handle({ type: 'chat', id: 2, turn: freshChat([{ role: 'user', content }]), options: greedy(4) });
   const done = await reply(2);
   assert.equal(done.type, 'done', JSON.stringify(done));
   if (done.type !== 'done') return;
@@ -42,7 +42,7 @@ test('a 3 MB chat message is clipped to the window and the reply reports it', { 
   assert.ok(usage.clipped !== undefined && usage.clipped > usage.promptTokens - 124, `clipped ${usage.clipped} of ${usage.promptTokens}`);
   assert.equal(done.reason, 'length');
   // A short message that fits carries no notice.
-  dispatcher.handle({ type: 'chat', id: 3, messages: [{ role: 'user', content: 'hi' }], options: greedy(2) });
+  dispatcher.handle({ type: 'chat', id: 3, turn: freshChat([{ role: 'user', content: 'hi' }]), options: greedy(2) });
   const short = await reply(3);
   assert.equal(short.type, 'done');
   if (short.type === 'done') assert.equal(short.usage.clipped, undefined);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Engine, newProgress } from '../../../src/engine/engine';
 import { maxAbsDiff } from '../../../src/engine/evaluate';
+import { freshChat } from '../../../src/engine/protocol';
 import { Stream } from '../../../src/engine/stream';
 import { DEFAULT_MODEL, drain, greedy, hasDefaultModel, sampleText } from './helpers';
 
@@ -35,7 +36,7 @@ describe('the bundled model', { skip }, () => {
 
   test('answers a chat message and completes code in the middle', async () => {
     const chat = newProgress();
-    const reason = (await drain(engine.chat([{ role: 'user', content: 'Write a function that adds two numbers.' }], greedy(48), chat, () => {}))).value;
+    const reason = (await drain(engine.chat(freshChat([{ role: 'user', content: 'Write a function that adds two numbers.' }]), greedy(48), chat, () => {}))).value;
     assert.ok(reason === 'eos' || reason === 'length', reason);
     assert.ok(chat.text.trim().length > 0);
     assert.ok(!/<\|(im_end|im_start|bos|endoftext)\|>/.test(chat.text));

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Engine, newProgress } from '../../../src/engine/engine';
+import { freshChat, type SeqChatMessage } from '../../../src/engine/protocol';
 import { drain, FIXTURES, greedy } from './helpers';
 
 let engine: Engine;
@@ -12,7 +13,7 @@ after(() => engine.dispose());
 
 test('a time budget ends the request with reason time', async () => {
   const progress = newProgress();
-  const { value } = await drain(engine.chat([{ role: 'user', content: 'x'.repeat(400) }], greedy(100, { timeBudgetMs: 1 }), progress, () => {}));
+  const { value } = await drain(engine.chat(freshChat([{ role: 'user', content: 'x'.repeat(400) }]), greedy(100, { timeBudgetMs: 1 }), progress, () => {}));
   assert.equal(value, 'time');
 });
 
@@ -20,7 +21,7 @@ test('a greedy chat reply is reproducible and a seeded sampled one too', async (
   const run = async (options = greedy(8)) => {
     engine.reset();
     const p = newProgress();
-    await drain(engine.chat([{ role: 'user', content: 'hello' }], options, p, () => {}));
+    await drain(engine.chat(freshChat([{ role: 'user', content: 'hello' }]), options, p, () => {}));
     return p.text;
   };
   assert.equal(await run(), await run());
@@ -30,14 +31,20 @@ test('a greedy chat reply is reproducible and a seeded sampled one too', async (
 
 test('chat turns reuse the stream, and the stream stays within its capacity for a long session', async () => {
   engine.reset();
-  const messages: { role: 'user' | 'assistant'; content: string }[] = [];
   let reused = 0;
+  let after: number | null = null;
+  let seq = 0;
+  let reply: string | undefined;
   for (let turn = 0; turn < 12; turn++) {
-    messages.push({ role: 'user', content: `turn ${turn}: please explain streaming caches` });
+    const messages: SeqChatMessage[] = [];
+    if (reply !== undefined) messages.push({ role: 'assistant', content: reply, seq: seq++ });
+    messages.push({ role: 'user', content: `turn ${turn}: please explain streaming caches`, seq: seq++ });
     const p = newProgress();
-    await drain(engine.chat(messages, greedy(10), p, () => {}));
+    await drain(engine.chat({ after, messages }, greedy(10), p, () => {}));
+    assert.equal(p.chatHeld, seq - 1, 'the stream holds the message it replied to');
     if (turn > 0) reused += p.promptTokens - p.prefilledTokens;
-    messages.push({ role: 'assistant', content: p.text });
+    after = p.chatHeld ?? null;
+    reply = p.text;
   }
   const stats = engine.stats().streams.chat;
   assert.ok(reused > 0);
@@ -52,13 +59,13 @@ test('chat turns reuse the stream, and the stream stays within its capacity for 
 test('stop strings end the reply before the stop string', async () => {
   engine.reset();
   const p = newProgress();
-  await drain(engine.chat([{ role: 'user', content: 'hi' }], greedy(30), p, () => {}));
+  await drain(engine.chat(freshChat([{ role: 'user', content: 'hi' }]), greedy(30), p, () => {}));
   const full = p.text;
   assert.ok(full.length >= 5, `the reply ${JSON.stringify(full)} is too short to cut`);
   const cut = full.slice(3, 5);
   engine.reset();
   const q = newProgress();
-  const { value } = await drain(engine.chat([{ role: 'user', content: 'hi' }], greedy(30, { stop: [cut] }), q, () => {}));
+  const { value } = await drain(engine.chat(freshChat([{ role: 'user', content: 'hi' }]), greedy(30, { stop: [cut] }), q, () => {}));
   assert.equal(value, 'stop');
   assert.equal(q.text, full.slice(0, full.indexOf(cut)));
 });

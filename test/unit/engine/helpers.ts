@@ -3,6 +3,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { greedyOptions } from '../../../src/engine/defaults';
 import type { GenerateOptions } from '../../../src/engine/protocol';
 
 export const ROOT = resolve(__dirname, '../../..');
@@ -25,7 +26,7 @@ export function tempDir(): string {
 }
 
 export function greedy(maxTokens: number, extra: Partial<GenerateOptions> = {}): GenerateOptions {
-  return { maxTokens, temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, stop: [], timeBudgetMs: 0, ...extra };
+  return greedyOptions(maxTokens, extra);
 }
 
 /** Some source text to stream (the engine's own code: long, varied, committed). */

@@ -8,6 +8,7 @@ import { Decoder } from '../../../src/engine/decoder';
 import { Engine } from '../../../src/engine/engine';
 import { checkProbe } from '../../../src/engine/graphContract';
 import { loadModelDir } from '../../../src/engine/modelDir';
+import { freshChat } from '../../../src/engine/protocol';
 import { drain, FIXTURES, greedy, ROOT, tempDir } from './helpers';
 
 const HOSTILE = join(ROOT, 'test/fixtures/hostile');
@@ -65,7 +66,7 @@ test('NaN logits stop generation with an error instead of streaming garbage', as
   copyFileSync(join(HOSTILE, 'nan-logits.onnx'), join(dir, 'onnx/model.onnx'));
   const engine = await Engine.load({ modelDir: dir, sinks: 1, window: 60, pinnedSystemPrompt: '', threads: 1 });
   try {
-    const steps = engine.chat([{ role: 'user', content: 'hello there' }], greedy(20), { text: '', promptTokens: 0, prefilledTokens: 0, generatedTokens: 0, firstTokenAt: 0 }, () => {});
+    const steps = engine.chat(freshChat([{ role: 'user', content: 'hello there' }]), greedy(20), { text: '', promptTokens: 0, prefilledTokens: 0, generatedTokens: 0, firstTokenAt: 0 }, () => {});
     await assert.rejects(drain(steps), (err: Error) => {
       assert.match(err.message, /onnx\/model\.onnx returned non-finite logits \(NaN\) for the token at position \d+: .*generation stopped/);
       return true;

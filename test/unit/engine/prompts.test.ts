@@ -61,9 +61,9 @@ test('the chat stream follows docs/prompt-format.md exactly', () => {
   assert.equal(seq.tokens.filter((x) => x === id('<|im_end|>')).length, 4);
   // The head (sink + system block) ends where the first user turn starts; boundaries start turns.
   assert.equal(seq.headEnd, 1 + t('<|im_start|>system\n').length + p('Be brief.').length + t('<|im_end|>\n').length);
-  assert.equal(seq.boundaries.length, 4);
-  assert.equal(seq.boundaries[1], seq.headEnd);
-  assert.equal(seq.tokens[seq.boundaries[2]], id('<|im_start|>'));
+  assert.equal(seq.boundaries.length, 3);
+  assert.equal(seq.boundaries[0], seq.headEnd);
+  assert.equal(seq.tokens[seq.boundaries[1]], id('<|im_start|>'));
 });
 
 test('the editor stream follows docs/prompt-format.md: chunks, then suffix-first FIM at the tail', () => {

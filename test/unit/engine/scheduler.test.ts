@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Engine, newProgress } from '../../../src/engine/engine';
-import type { EditorContext, FinishReason } from '../../../src/engine/protocol';
+import { type EditorContext, type FinishReason, freshChat } from '../../../src/engine/protocol';
 import { type Job, type JobKind, type JobOutcome, Scheduler } from '../../../src/engine/scheduler';
 import { FIXTURES, greedy } from './helpers';
 
@@ -51,7 +51,7 @@ function job(id: number, kind: JobKind, steps: (p: ReturnType<typeof newProgress
 }
 
 const chatJob = (id: number, maxTokens: number) =>
-  job(id, 'chat', (p) => engine.chat([{ role: 'user', content: `question ${id}` }], greedy(maxTokens), p, () => {}));
+  job(id, 'chat', (p) => engine.chat(freshChat([{ role: 'user', content: `question ${id}` }]), greedy(maxTokens), p, () => {}));
 const completeJob = (id: number, prefix: string, maxTokens = 4) =>
   job(id, 'complete', (p) => engine.complete(context(prefix), greedy(maxTokens), p, () => {}));
 
@@ -123,7 +123,7 @@ test('a completion is not starved by a long chat reply', async () => {
 
 test('a failing job reports its error and the scheduler keeps serving', async () => {
   const scheduler = new Scheduler();
-  const bad = job(8, 'chat', (p) => engine.chat([], greedy(5), p, () => {}));
+  const bad = job(8, 'chat', (p) => engine.chat(freshChat([]), greedy(5), p, () => {}));
   const good = completeJob(9, 'x', 2);
   scheduler.submit(bad.job);
   scheduler.submit(good.job);

@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { Decoder } from '../../../src/engine/decoder';
 import { maxAbsDiff } from '../../../src/engine/evaluate';
 import { loadModelDir, type ModelDir } from '../../../src/engine/modelDir';
-import { Stream, type StreamOptions } from '../../../src/engine/stream';
+import { openStream } from '../../../src/engine/evalStream';
+import type { Stream, StreamOptions } from '../../../src/engine/stream';
 import { TextTokenizer } from '../../../src/engine/tokenizer';
 import { drain, fixtureModels, sampleText } from './helpers';
 
@@ -21,7 +22,7 @@ for (const dir of fixtureModels()) {
     after(() => decoder.release());
 
     const open = (options: Partial<StreamOptions> = {}) =>
-      new Stream(decoder, model.arch, { mode: 'sink', sinks: 4, window: 96, prefillChunk: 32, ...options });
+      openStream(decoder, model.arch, { mode: 'sink', sinks: 4, window: 96, prefillChunk: 32, ...options });
 
     const cold = async (tokens: number[]) => {
       const stream = open({ window: 1000 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import type { HostToWorker, WorkerToHost } from '../../../src/engine/protocol';
+import { freshChat, type HostToWorker, type WorkerToHost } from '../../../src/engine/protocol';
 import { FIXTURES, greedy, ROOT } from './helpers';
 
 let worker: Worker;
@@ -42,7 +42,7 @@ before(() => {
 after(() => worker.terminate());
 
 test('requests before init get a clear error', async () => {
-  send({ type: 'chat', id: 1, messages: [{ role: 'user', content: 'hi' }], options: greedy(3) });
+  send({ type: 'chat', id: 1, turn: freshChat([{ role: 'user', content: 'hi' }]), options: greedy(3) });
   const reply = await until(finalFor(1));
   assert.equal(reply.type, 'error');
   assert.match((reply as { message: string }).message, /send init first/);
@@ -64,7 +64,7 @@ test('init → ready with the model; chat streams tokens then done; stats are pu
   assert.equal(ready.model.layers, 3);
   assert.equal(ready.model.hasFim, true);
 
-  send({ type: 'chat', id: 4, messages: [{ role: 'user', content: 'say <|im_end|> please' }], options: greedy(12) });
+  send({ type: 'chat', id: 4, turn: freshChat([{ role: 'user', content: 'say <|im_end|> please' }]), options: greedy(12) });
   const done = await until(finalFor(4));
   assert.equal(done.type, 'done');
   if (done.type !== 'done') return;
@@ -91,21 +91,29 @@ test('the next chat turn pre-fills only what the stream lacks', async () => {
   send({
     type: 'chat',
     id: 5,
-    messages: [
-      { role: 'user', content: 'say <|im_end|> please' },
-      { role: 'assistant', content: first.text },
-      { role: 'user', content: 'again' },
-    ],
+    // Only what is new since the message the worker acknowledged.
+    turn: {
+      after: first.chatHeld ?? null,
+      messages: [
+        { role: 'assistant', content: first.text, seq: 1 },
+        { role: 'user', content: 'again', seq: 2 },
+      ],
+    },
     options: greedy(4),
   });
   const done = await until(finalFor(5));
   assert.equal(done.type, 'done');
   if (done.type !== 'done') return;
-  assert.ok(done.usage.prefilledTokens < done.usage.promptTokens / 2, `prefilled ${done.usage.prefilledTokens} of ${done.usage.promptTokens}`);
+  // The turn restates the reply the stream already holds (all but a last token that never went
+  // through the model) and pre-fills only the new message and its scaffolding.
+  const reused = done.usage.promptTokens - done.usage.prefilledTokens;
+  assert.ok(reused >= first.usage.generatedTokens - 1, `reused ${reused} of ${done.usage.promptTokens}`);
+  assert.ok(done.usage.prefilledTokens < 30, `prefilled ${done.usage.prefilledTokens}`);
+  assert.equal(done.chatHeld, 2);
 });
 
 test('cancel ends a running reply; complete and feed serve the editor stream; reset empties it', async () => {
-  send({ type: 'chat', id: 6, messages: [{ role: 'user', content: 'long' }], options: greedy(500) });
+  send({ type: 'chat', id: 6, turn: freshChat([{ role: 'user', content: 'long' }]), options: greedy(500) });
   await until((m) => m.type === 'token' && m.id === 6);
   send({ type: 'cancel', id: 7, target: 6 });
   const cancelled = await until(finalFor(6));

@@ -1,25 +1,18 @@
 // The chat session (what the panel and the API drive) against the real worker bundle and a
 // random-weight model: transcript saved after every message, Stop, New session, failures.
 import assert from 'node:assert/strict';
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ChatSession, type ChatEvent } from '../../../src/chat/chatSession';
-import { TranscriptStore, type KeyValueStore } from '../../../src/chat/transcriptStore';
-import type { GenerateOptions } from '../../../src/engine/protocol';
+import { TranscriptLog } from '../../../src/chat/transcriptLog';
+import type { ChatTurn, GenerateOptions } from '../../../src/engine/protocol';
 import { EngineClient } from '../../../src/host/engineClient';
 
-class MemoryStore implements KeyValueStore {
-  readonly values = new Map<string, unknown>();
-  writes = 0;
-  get<T>(key: string): T | undefined {
-    return this.values.get(key) as T | undefined;
-  }
-  update(key: string, value: unknown): Thenable<void> {
-    this.writes++;
-    this.values.set(key, JSON.parse(JSON.stringify(value)));
-    return Promise.resolve();
-  }
-}
+const dir = mkdtempSync(join(tmpdir(), 'endless-chat-'));
+/** What a restart would restore from the log on disk. */
+const restored = () => new TranscriptLog({ dir, capBytes: 2 ** 20 }).restore(100);
 
 const options = (maxTokens: number): GenerateOptions => ({
   maxTokens, temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 1, stop: [], timeBudgetMs: 0,
@@ -36,7 +29,7 @@ async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> 
 describe('chat session with the real worker', () => {
   let engine: EngineClient;
   let maxTokens = 10;
-  const store = new MemoryStore();
+  let log: TranscriptLog;
   let session: ChatSession;
   const events: ChatEvent[] = [];
 
@@ -46,7 +39,8 @@ describe('chat session with the real worker', () => {
     });
     engine.start();
     await engine.whenReady();
-    session = new ChatSession(engine, new TranscriptStore(store), () => options(maxTokens));
+    log = new TranscriptLog({ dir, capBytes: 2 ** 20 });
+    session = new ChatSession(engine, log, { generateOptions: () => options(maxTokens), restartChars: () => 400 });
     session.onEvent.on((event) => events.push(event));
   });
 
@@ -63,13 +57,15 @@ describe('chat session with the real worker', () => {
     const result = session.send('hello there', [], (piece) => pieces.push(piece));
     watch.dispose();
     assert.deepEqual(busyWhenShown, [true], 'the new message is shown with its reply being written');
-    assert.deepEqual(new TranscriptStore(store).load().map((m) => m.text), ['hello there'], 'the message is saved at once');
+    await log.flush();
+    assert.deepEqual(restored().map((m) => m.text), ['hello there'], 'the message is saved at once');
     assert.equal(result.accepted, true);
     assert.equal(session.busy, true);
     const reply = await (result as { reply: Promise<string> }).reply;
     assert.equal(reply, pieces.join(''));
     assert.equal(session.busy, false);
-    const saved = new TranscriptStore(store).load();
+    await log.flush();
+    const saved = restored();
     assert.deepEqual(saved.map((m) => m.role), ['user', 'assistant']);
     assert.equal(saved[1].text, reply);
     assert.ok(events.some((event) => event.type === 'token'));
@@ -142,7 +138,45 @@ describe('chat session with the real worker', () => {
     await until(() => (engine.stats?.streams.chat.totalTokens ?? 0) > 0);
     await session.newSession();
     assert.deepEqual(session.view(), []);
-    assert.deepEqual(new TranscriptStore(store).load(), []);
+    await log.flush();
+    assert.deepEqual(restored(), []);
     await until(() => engine.stats?.streams.chat.totalTokens === 0);
+  });
+
+  it('answers a message sent right after New session; the reset is not applied to it', async () => {
+    maxTokens = 6;
+    await (session.send('before the new session') as { reply: Promise<string> }).reply;
+    const reset = session.newSession();
+    const result = session.send('first of the new session');
+    assert.equal(result.accepted, true);
+    await reset;
+    await (result as { reply: Promise<string> }).reply;
+    const last = session.view().at(-1)!;
+    assert.ok(last.finish === 'eos' || last.finish === 'length', `the reply ended by ${last.finish}`);
+    assert.deepEqual(session.view().map((m) => m.role), ['user', 'assistant']);
+    await log.flush();
+    assert.deepEqual(restored().map((m) => m.text)[0], 'first of the new session');
+  });
+
+  it('sends the worker only what is new: each turn after the first carries two messages', async () => {
+    maxTokens = 3;
+    await session.newSession();
+    const turns: ChatTurn[] = [];
+    const chat = engine.chat.bind(engine);
+    engine.chat = (turn, opts, onToken) => {
+      turns.push(turn);
+      return chat(turn, opts, onToken);
+    };
+    try {
+      for (let turn = 0; turn < 40; turn++) await (session.send(`turn ${turn}`) as { reply: Promise<string> }).reply;
+    } finally {
+      engine.chat = chat;
+    }
+    assert.equal(turns[0].after, null);
+    assert.equal(turns[0].messages.length, 1);
+    for (const turn of turns.slice(1)) {
+      assert.notEqual(turn.after, null);
+      assert.deepEqual(turn.messages.map((m) => m.role), ['assistant', 'user']);
+    }
   });
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DEFAULT_SETTINGS, type Settings } from '../../../src/config/settings';
+import { DEFAULT_SETTINGS, plannedWindow, type Settings } from '../../../src/config/settings';
 import type { EditorContext, GenerateOptions } from '../../../src/engine/protocol';
 import { EngineClient } from '../../../src/host/engineClient';
 import { CancellationSource } from '../../../src/completion/cancellation';
@@ -71,7 +71,7 @@ describe('completion logic with the real engine', () => {
   let settings: Settings;
 
   const completerFor = (engine: CompletionEngine) =>
-    new Completer(engine, (at) => buildEditorContext(at.text, at.offset, at.path, at.languageId, [], contextLimits(settings.windowTokens)), () => settings);
+    new Completer(engine, (at) => buildEditorContext(at.text, at.offset, at.path, at.languageId, [], contextLimits(plannedWindow(settings))), () => settings);
 
   before(async () => {
     assert.ok(existsSync(WORKER), `${WORKER} is missing: run \`npm run build\` first`);

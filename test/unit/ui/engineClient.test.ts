@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { EngineConfig, EngineStats, GenerateOptions } from '../../../src/engine/protocol';
+import { type EngineConfig, type EngineStats, freshChat, type GenerateOptions } from '../../../src/engine/protocol';
 import { EngineClient, type EngineState } from '../../../src/host/engineClient';
 
 const WORKER = resolve('dist/worker.js');
@@ -56,7 +56,7 @@ describe('engine client with the real worker', () => {
 
   it('streams a chat reply token by token, and the pieces make up the reply', async () => {
     const pieces: string[] = [];
-    const generation = client.chat([{ role: 'user', content: 'hello' }], options(12), (piece) => pieces.push(piece));
+    const generation = client.chat(freshChat([{ role: 'user', content: 'hello' }]), options(12), (piece) => pieces.push(piece));
     const done = await generation.done;
     assert.ok(['eos', 'length'].includes(done.reason), `finished by ${done.reason}`);
     assert.equal(pieces.join(''), done.text);
@@ -75,7 +75,7 @@ describe('engine client with the real worker', () => {
 
   it('cancels a long reply within a few tokens', async () => {
     let pieces = 0;
-    const generation = client.chat([{ role: 'user', content: 'go on' }], options(400), () => {
+    const generation = client.chat(freshChat([{ role: 'user', content: 'go on' }]), options(400), () => {
       pieces++;
       if (pieces === 2) generation.cancel();
     });
@@ -97,7 +97,7 @@ describe('engine client with the real worker', () => {
     const restarted = nextState(client, 'restarting');
     let pieces = 0;
     let crashed = false;
-    const generation = client.chat([{ role: 'user', content: 'again' }], options(400), () => {
+    const generation = client.chat(freshChat([{ role: 'user', content: 'again' }]), options(400), () => {
       pieces++;
       if (pieces === 2 && !crashed) {
         crashed = true;
@@ -106,13 +106,13 @@ describe('engine client with the real worker', () => {
     });
     await assert.rejects(generation.done, /The engine stopped unexpectedly \(the engine worker exited with code 70\); it is restarting/);
     assert.ok(crashed, 'the crash came while the reply was streaming');
-    const waiting = client.chat([{ role: 'user', content: 'during the restart' }], options(4));
+    const waiting = client.chat(freshChat([{ role: 'user', content: 'during the restart' }]), options(4));
     await restarted;
     assert.ok(['eos', 'length'].includes((await waiting.done).reason), 'a request made during the restart is answered by the new worker');
     const model = await client.whenReady();
     assert.equal(model.dir, MODEL);
     assert.equal(client.restartCount, 1);
-    const done = await client.chat([{ role: 'user', content: 'after' }], options(4)).done;
+    const done = await client.chat(freshChat([{ role: 'user', content: 'after' }]), options(4)).done;
     assert.ok(done.text.length >= 0 && ['eos', 'length'].includes(done.reason));
   });
 });
@@ -123,13 +123,13 @@ describe('engine client reconfigured', () => {
     client.start();
     try {
       await client.whenReady();
-      const generation = client.chat([{ role: 'user', content: 'long' }], options(400));
+      const generation = client.chat(freshChat([{ role: 'user', content: 'long' }]), options(400));
       await new Promise((r) => setTimeout(r, 20));
       const restarted = client.reconfigure({ ...config, window: 80 });
       await assert.rejects(generation.done, /restarting with new settings/);
       await restarted;
       await client.whenReady();
-      await client.chat([{ role: 'user', content: 'hi' }], options(2)).done;
+      await client.chat(freshChat([{ role: 'user', content: 'hi' }]), options(2)).done;
       const deadline = Date.now() + 3000;
       while (client.stats?.streams.chat.windowCapacity !== 80 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       assert.equal(client.stats?.streams.chat.windowCapacity, 80);
@@ -137,6 +137,34 @@ describe('engine client reconfigured', () => {
     } finally {
       await client.dispose();
     }
+  });
+});
+
+describe('engine client disposed while requests wait', () => {
+  it('ends a request made as dispose begins, and dispose returns', async () => {
+    const client = new EngineClient(WORKER, config);
+    client.start();
+    await client.whenReady();
+    const disposing = client.dispose();
+    // The worker is going but the last state said ready: the request must fail, not wait in a
+    // loop of retries that starves the event loop (and with it the worker's exit).
+    const late = client.chat(freshChat([{ role: 'user', content: 'too late' }]), options(4));
+    const outcome = await Promise.race([
+      late.done.then(() => 'answered', (error: Error) => error.message),
+      new Promise<string>((r) => setTimeout(() => r('still waiting'), 5000)),
+    ]);
+    assert.match(outcome, /shut down|not running/);
+    await disposing;
+    assert.equal(client.state.kind, 'stopped');
+  });
+
+  it('ends a request waiting for a model that is still loading', async () => {
+    const client = new EngineClient(WORKER, config);
+    client.start();
+    const waiting = client.chat(freshChat([{ role: 'user', content: 'early' }]), options(4));
+    const disposed = client.dispose();
+    await assert.rejects(waiting.done, /shut down|stopped/);
+    await disposed;
   });
 });
 

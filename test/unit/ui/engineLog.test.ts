@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import type { EngineConfig } from '../../../src/engine/protocol';
+import { freshChat, type EngineConfig } from '../../../src/engine/protocol';
 import { EngineClient } from '../../../src/host/engineClient';
 import { logEngine } from '../../../src/host/engineLog';
 
@@ -57,7 +57,7 @@ describe('lazy start and the engine log', () => {
     logEngine(client, sink);
     try {
       // A reply of up to 80 tokens through a 4 + 28 slot cache evicts as it goes.
-      const done = await client.chat([{ role: 'user', content: 'hi' }], { maxTokens: 80, temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, stop: [], timeBudgetMs: 0 }).done;
+      const done = await client.chat(freshChat([{ role: 'user', content: 'hi' }]), { maxTokens: 80, temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, stop: [], timeBudgetMs: 0 }).done;
       assert.ok((done.usage?.generatedTokens ?? 0) > 32, `the reply outgrew the cache: ${JSON.stringify(done.usage)}`);
       const deadline = Date.now() + 5000;
       while (!lines.some((l) => l.line.startsWith('chat stream: ')) && Date.now() < deadline) await new Promise((d) => setTimeout(d, 50));

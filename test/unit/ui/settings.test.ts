@@ -53,7 +53,7 @@ describe('settings validation', () => {
     const { settings, problems } = validate({ windowTokens: 'big' });
     assert.equal(settings.windowTokens, DEFAULT_SETTINGS.windowTokens);
     assert.equal(problems.length, 1);
-    assert.match(problems[0], /endless\.windowTokens must be a number, not "big"; using 960\./);
+    assert.match(problems[0], /endless\.windowTokens must be a number, not "big"; using 0\./);
   });
 
   it('rejects fractions where a whole number is needed, and out-of-range values', () => {
@@ -118,5 +118,19 @@ describe('settings validation', () => {
     assert.equal(untrusted.supported, 'limited');
     assert.ok(untrusted.restrictedConfigurations.includes('endless.modelDirectory'));
     assert.ok(untrusted.restrictedConfigurations.includes('endless.pinnedSystemPrompt'));
+  });
+});
+
+describe('defaults', () => {
+  it('package.json declares the defaults of src/engine/defaults.ts, read through the settings', () => {
+    const manifest = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as {
+      contributes: { configuration: { properties: Record<string, { default: unknown }> } };
+    };
+    const declared = manifest.contributes.configuration.properties;
+    for (const key of Object.keys(DEFAULT_SETTINGS) as (keyof typeof DEFAULT_SETTINGS)[]) {
+      const name = `endless.${SETTING_KEYS[key]}`;
+      assert.ok(name in declared, `${name} is declared`);
+      assert.deepEqual(declared[name].default, DEFAULT_SETTINGS[key], `${name} default`);
+    }
   });
 });

@@ -1,0 +1,48 @@
+// The soak's numbers from its samples, and its goals: per-turn latency and host overhead do not
+// grow (last 10% of turns vs first 10%), host memory grows by 64 MB at most, the transcript
+// stays within its storage cap, the panel within its message cap.
+
+/** Median of `values` (0 for none). */
+function median(values) {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export function summarize(raw, { panelMessages, panelCap }) {
+  const samples = raw.samples;
+  const tenth = Math.max(1, Math.floor(samples.length / 10));
+  // The very first turn starts the chat stream cold; warm-up is the first 10%.
+  const first = samples.slice(1, tenth + 1);
+  const last = samples.slice(-tenth);
+  return {
+    turns: samples.length,
+    keystrokes: raw.keystrokes,
+    tokensStreamed: raw.tokensStreamed,
+    firstTokenMs: { first: median(first.map((s) => s.firstTokenMs)), last: median(last.map((s) => s.firstTokenMs)) },
+    turnOverheadMs: { first: median(first.map((s) => s.overheadMs)), last: median(last.map((s) => s.overheadMs)) },
+    rssMb: { extensionHost: { start: samples[Math.min(tenth, samples.length - 1)]?.rssMb ?? 0, end: samples.at(-1)?.rssMb ?? 0 } },
+    storedBytes: raw.storedBytes,
+    storageCapBytes: raw.storageCapBytes,
+    panelMessages,
+    panelCap,
+    seconds: raw.seconds,
+  };
+}
+
+/** Goals missed, one sentence each; empty when all are met. `slack` loosens the latency ratio for short runs. */
+export function goals(summary, { ratio = 1.25, rssGrowthMb = 64 } = {}) {
+  const missed = [];
+  // Below a millisecond the ratio is noise; such a latency has not grown in any sense that matters.
+  const grew = ({ first, last }) => last > 1 && last / Math.max(first, 1e-9) > ratio;
+  if (grew(summary.firstTokenMs)) missed.push(`first-token latency grew from ${summary.firstTokenMs.first.toFixed(1)} to ${summary.firstTokenMs.last.toFixed(1)} ms (goal ≤ ×${ratio})`);
+  if (grew(summary.turnOverheadMs)) missed.push(`turn overhead grew from ${summary.turnOverheadMs.first.toFixed(1)} to ${summary.turnOverheadMs.last.toFixed(1)} ms (goal ≤ ×${ratio})`);
+  const rss = summary.rssMb.extensionHost;
+  if (rss.end - rss.start > rssGrowthMb) missed.push(`extension-host RSS grew from ${rss.start.toFixed(0)} to ${rss.end.toFixed(0)} MB (goal ≤ +${rssGrowthMb} MB)`);
+  if (summary.storedBytes > summary.storageCapBytes) missed.push(`the transcript takes ${summary.storedBytes} bytes, over its cap of ${summary.storageCapBytes}`);
+  if (summary.panelMessages !== null && summary.panelCap !== null && summary.panelMessages > summary.panelCap) {
+    missed.push(`the panel holds ${summary.panelMessages} messages, over its cap of ${summary.panelCap}`);
+  }
+  return missed;
+}

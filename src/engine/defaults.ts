@@ -1,0 +1,64 @@
+// The one place for the engine's default values: cache shape and generation options. The
+// settings, the command-line tool, package.json (checked by a unit test) and the tests read
+// them from here, so a default changes in one line.
+import type { GenerateOptions } from './protocol';
+
+export const CACHE_DEFAULTS = {
+  /** Attention-sink tokens kept for ever at the start of every stream. */
+  sinks: 4,
+  /**
+   * The rolling window when the user sets none. It is clamped so that sinks + pinned prompt +
+   * window stays within the positions the model was trained on.
+   */
+  window: 960,
+  pinnedSystemPrompt: 'You are a helpful coding assistant.',
+  /** 0: the engine measures and picks its thread counts. */
+  threads: 0,
+} as const;
+
+/** Chat replies: lightly sampled, bounded in length. */
+export const CHAT_GENERATION: Readonly<GenerateOptions> = {
+  maxTokens: 512,
+  temperature: 0.2,
+  topK: 40,
+  topP: 0.95,
+  repetitionPenalty: 1.1,
+  stop: [],
+  timeBudgetMs: 0,
+};
+
+/** Completions are greedy (the most likely continuation, the same every time) and bounded in time. */
+export const COMPLETION_GENERATION: Readonly<GenerateOptions> = {
+  maxTokens: 64,
+  temperature: 0,
+  topK: 0,
+  topP: 1,
+  repetitionPenalty: 1,
+  stop: [],
+  timeBudgetMs: 8000,
+};
+
+/** The command-line tool generates greedily unless told otherwise. */
+export const CLI_GENERATION: Readonly<GenerateOptions> = {
+  maxTokens: 128,
+  temperature: 0,
+  topK: 0,
+  topP: 1,
+  repetitionPenalty: 1,
+  stop: [],
+  timeBudgetMs: 0,
+};
+
+/** Greedy options of `maxTokens` tokens (tests, benchmarks). */
+export function greedyOptions(maxTokens: number, extra: Partial<GenerateOptions> = {}): GenerateOptions {
+  return { ...CLI_GENERATION, maxTokens, ...extra };
+}
+
+/**
+ * The window when none is set: the default, or less when the model's trained positions leave
+ * less room next to the sinks and the pinned prompt. `clamped` says the default did not fit.
+ */
+export function defaultWindow(maxPositions: number, sinks: number, pinned: number): { window: number; clamped: boolean } {
+  const room = maxPositions - sinks - pinned;
+  return room >= CACHE_DEFAULTS.window ? { window: CACHE_DEFAULTS.window, clamped: false } : { window: room, clamped: true };
+}
