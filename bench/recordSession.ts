@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../src/engine/packageRoot';
+import { seededRandom } from '../src/engine/sampler';
 
 const ROOT = packageRoot(__dirname);
 
@@ -71,20 +72,8 @@ export function boundingBox(points: Point[]): { min: Point; max: Point } {
   },
 ];
 
-/** A small seeded generator (mulberry32), so the session is the same on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function record(): Session {
-  const rand = random(20261129);
+  const rand = seededRandom(20261129);
   const keyGap = () => 55 + Math.round(-Math.log(1 - rand()) * 70);
   const files: Record<string, string> = {};
   for (const { file } of PLAN) files[file] = readFileSync(join(ROOT, 'test/workspace', file), 'utf8');

@@ -3,6 +3,7 @@
 // indentation stays, as an editor's auto-indent leaves it) and the cursor put where it began.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { seededRandom } from '../../src/engine/sampler';
 
 export type EvalLanguage = 'typescript' | 'python';
 
@@ -17,18 +18,6 @@ export interface LineSample {
   character: number;
   /** The removed text (without its indentation). */
   expected: string;
-}
-
-/** mulberry32: a small, well-known seeded generator; the same seed gives the same sample everywhere. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function walk(dir: string, keep: (path: string) => boolean, out: string[] = []): string[] {
