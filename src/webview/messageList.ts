@@ -61,7 +61,7 @@ export class MessageList {
     this.latestButton.addEventListener('click', () => this.events.loadLatest());
     this.element = h(
       'div',
-      { className: 'messages', role: 'log', 'aria-label': 'Conversation', 'aria-live': 'polite', tabindex: 0 },
+      { className: 'messages', role: 'log', 'aria-label': 'Conversation', 'aria-live': 'polite', tabindex: 0, 'data-cap': String(cap) },
       this.empty,
       this.olderButton,
       this.latestButton,
