@@ -12,6 +12,7 @@ import { buildExtension, packageExtension } from '../../scripts/vscode/extension
 import { testModelDirectory } from '../../scripts/vscode/model.mjs';
 import { prepareProfile, removeProfile } from '../../scripts/vscode/profile.mjs';
 import { ROOT } from '../../scripts/setup/paths.mjs';
+import { openFile } from './quickOpen.mjs';
 
 const WORKSPACE = path.join(ROOT, 'test', 'workspace');
 
@@ -74,6 +75,7 @@ try {
     const label = `[ghost] ${index + 1}. ${file} ${JSON.stringify(typed.split('\n').pop() || typed.trim())}`;
     try {
       await openFile(page, file);
+      await page.locator('.editor-instance .monaco-editor.focused').first().waitFor();
       await page.keyboard.press('Control+End');
       await page.keyboard.type(typed, { delay: 60 });
       const ms = await page
@@ -110,16 +112,6 @@ console.log(
     : '[ghost] no ghost text was seen',
 );
 
-async function openFile(page, relative) {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor();
-  await input.fill(relative);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(relative) }).first().waitFor();
-  await input.press('Enter');
-  await page.locator('.tabs-container .tab.active', { hasText: path.basename(relative) }).waitFor();
-  await page.locator('.editor-instance .monaco-editor.focused').first().waitFor();
-}
 
 async function revert(page) {
   await page.keyboard.press('F1');

@@ -5,6 +5,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { launchBrowser } from '../../scripts/vscode/browser.mjs';
 
+export { openFile } from './quickOpen.mjs';
+
 export const SERVER_URL = process.env.ENDLESS_E2E_URL;
 export const WORKSPACE = process.env.ENDLESS_E2E_WORKSPACE;
 export const SCREENSHOTS = process.env.ENDLESS_E2E_SCREENSHOTS;
@@ -77,20 +79,6 @@ export async function runCommand(page, title) {
   }
 }
 
-/** Opens a workspace file through Quick Open and waits for its editor to have focus. */
-export async function openFile(page, relative) {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor();
-  await input.fill(relative);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(relative) }).first().waitFor();
-  await input.press('Enter');
-  const tab = page.locator('.tabs-container .tab.active', { hasText: path.basename(relative) });
-  await tab.waitFor();
-  const editor = page.locator('.editor-instance .monaco-editor').first();
-  await editor.waitFor();
-  return editor;
-}
 
 /** The chat panel's document: two nested iframes (VS Code's webview host, then our page). */
 export function chatFrame(page) {
