@@ -95,8 +95,10 @@ if (wanted('soak')) {
     const { runSoak } = await import('./soak/run.mjs');
     const { goals } = await import('./soak/summary.mjs');
     const { summary: numbers } = await runSoak({ turns: 200, keystrokes: 2000, minutes: 4 });
-    // Short runs are noisier than the long one: latency may vary by half before it counts as growth.
-    const missed = goals(numbers, { ratio: 1.5 });
+    // A test judges cost, not the machine: wall-clock latencies are printed (the long soak and
+    // the benchmarks judge them) while CPU time per turn, memory and the caps decide. Short
+    // runs are noisier than the long one: the cost may vary by half before it counts as growth.
+    const missed = goals(numbers, { ratio: 1.5, wallTimes: false });
     if (numbers.turns < 50) missed.push(`only ${numbers.turns} turns ran within the time budget; too few to judge growth`);
     console.log(`[soak] ${JSON.stringify(numbers)}`);
     for (const line of missed) console.error(`[soak] goal missed: ${line}`);

@@ -1,9 +1,20 @@
-// The soak's samples as an SVG: first-token latency and turn overhead (left axis, ms) and
-// extension-host RSS (right axis, MB) against the turn number.
+// The soak's samples as an SVG: first-token latency, turn overhead and CPU time per turn (left
+// axis, ms) and extension-host RSS and heap (right axis, MB) against the turn number.
 
 const W = 900;
 const H = 420;
 const M = { left: 60, right: 70, top: 40, bottom: 50 };
+
+/** Each line drawn: the sample's key, its legend, its colour. */
+const MS_SERIES = [
+  ['firstTokenMs', 'first-token latency (ms)', '#1f77b4'],
+  ['overheadMs', 'turn overhead outside the worker (ms)', '#2ca02c'],
+  ['cpuMs', 'CPU time of the turn, all threads (ms)', '#9467bd'],
+];
+const MB_SERIES = [
+  ['rssMb', 'extension-host RSS after a collection (MB, right)', '#d62728'],
+  ['heapMb', 'extension-host JS heap in use (MB, right)', '#ff7f0e'],
+];
 
 function ticks(max, count = 5) {
   const step = max / count;
@@ -25,7 +36,7 @@ export function plot(samples, summary) {
   const turns = Math.max(1, samples.at(-1)?.turn ?? 1);
   // The first turn starts the model cold; the axis is scaled to the rest, and a point above it
   // is drawn at the top edge.
-  const ms = [...binned(samples.slice(1), 'firstTokenMs'), ...binned(samples.slice(1), 'overheadMs')].map(([, v]) => v).sort((a, b) => a - b);
+  const ms = MS_SERIES.flatMap(([key]) => binned(samples.slice(1), key)).map(([, v]) => v).sort((a, b) => a - b);
   const msMax = Math.max(1, ms[Math.floor(ms.length * 0.98)] ?? 1) * 1.3;
   const rssMax = Math.max(1, ...samples.map((s) => s.rssMb)) * 1.15;
   const x = (turn) => M.left + (turn / turns) * (W - M.left - M.right);
@@ -47,10 +58,9 @@ export function plot(samples, summary) {
   parts.push(`<text x="${W / 2}" y="${H - 12}" text-anchor="middle">turn</text>`);
   parts.push(`<text transform="translate(16 ${H / 2}) rotate(-90)" text-anchor="middle">milliseconds</text>`);
   parts.push(`<text transform="translate(${W - 14} ${H / 2}) rotate(90)" text-anchor="middle">extension-host RSS (MB)</text>`);
-  parts.push(line(binned(samples, 'firstTokenMs'), yMs, '#1f77b4'));
-  parts.push(line(binned(samples, 'overheadMs'), yMs, '#2ca02c'));
-  parts.push(line(binned(samples, 'rssMb'), yRss, '#d62728'));
-  const legend = [['first-token latency (ms)', '#1f77b4'], ['turn overhead outside the worker (ms)', '#2ca02c'], ['extension-host RSS (MB, right)', '#d62728']];
+  for (const [key, , color] of MS_SERIES) parts.push(line(binned(samples, key), yMs, color));
+  for (const [key, , color] of MB_SERIES) parts.push(line(binned(samples, key), yRss, color));
+  const legend = [...MS_SERIES, ...MB_SERIES].map(([, label, color]) => [label, color]);
   legend.forEach(([label, color], i) => {
     const ly = M.top + 8 + i * 16;
     parts.push(`<line x1="${M.left + 12}" y1="${ly}" x2="${M.left + 32}" y2="${ly}" stroke="${color}" stroke-width="2"/>`);

@@ -4,6 +4,7 @@
 // object; exits non-zero when a goal is missed (latency growth, memory growth, storage cap,
 // panel cap).
 //   npm run soak [-- --quick] [--json] [--turns N] [--keystrokes N] [--minutes M] [--out DIR]
+// Sampling starts after warm-up turns that bring every bounded part of the session to its bound.
 // --quick is the CI-sized run (1,000 turns, 10,000 keystrokes). --out writes soak.json and
 // soak.svg (latency and memory against turn) to DIR.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ import { plot } from './plot.mjs';
 
 
 /** Runs the soak; resolves with its summary. */
-export async function runSoak({ turns, keystrokes, minutes, quiet = false }) {
+export async function runSoak({ turns, keystrokes, minutes, warmupTurns = 120, quiet = false }) {
   const say = (line) => quiet || console.error(`[soak] ${line}`);
   const outDir = path.join(ROOT, 'out', 'soak');
   rmSync(outDir, { recursive: true, force: true });
@@ -62,6 +63,7 @@ export async function runSoak({ turns, keystrokes, minutes, quiet = false }) {
       ENDLESS_SOAK_LOG: path.join(outDir, 'soak.log'),
       ENDLESS_SOAK_TURNS: String(turns),
       ENDLESS_SOAK_KEYSTROKES: String(keystrokes),
+      ENDLESS_SOAK_WARMUP_TURNS: String(warmupTurns),
       ENDLESS_SOAK_BUDGET_MS: String(minutes * 60_000),
     },
   });
@@ -84,9 +86,22 @@ export async function runSoak({ turns, keystrokes, minutes, quiet = false }) {
     ];
     say(`${turns} turns, ${keystrokes} keystrokes, at most ${minutes} min`);
     await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`, { timeout: 180_000 });
+    // The panel is counted while the session runs: once the driver ends, the window closes.
+    let counting = true;
+    const counted = (async () => {
+      while (counting) {
+        const now = await countPanelMessages(page);
+        if (now.panelMessages !== null) {
+          panelMessages = Math.max(panelMessages ?? 0, now.panelMessages);
+          panelCap = now.panelCap;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5000));
+      }
+    })();
     const code = await Promise.race([ended, new Promise((resolve) => setTimeout(() => resolve('timeout'), (minutes + 5) * 60_000))]);
+    counting = false;
+    await counted;
     if (code !== 0) say(`the driver ended with ${code}`);
-    ({ panelMessages, panelCap } = await countPanelMessages(page));
   } finally {
     await browser?.close();
     await server.stop();
@@ -106,7 +121,7 @@ async function countPanelMessages(page) {
   try {
     const chat = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
     const list = chat.locator('[data-role]');
-    await list.first().waitFor({ timeout: 30_000 });
+    await list.first().waitFor({ timeout: 2000 });
     const panelMessages = await list.count();
     const capAttribute = await chat.locator('[data-cap]').first().getAttribute('data-cap', { timeout: 2000 }).catch(() => null);
     return { panelMessages, panelCap: capAttribute === null ? null : Number(capAttribute) };
@@ -123,6 +138,7 @@ function table(summary) {
     row('tokens streamed', summary.tokensStreamed),
     row('first token ms (first/last)', `${summary.firstTokenMs.first.toFixed(1)} / ${summary.firstTokenMs.last.toFixed(1)}`),
     row('turn overhead ms (first/last)', `${summary.turnOverheadMs.first.toFixed(1)} / ${summary.turnOverheadMs.last.toFixed(1)}`),
+    row('CPU ms per turn (first/last)', `${summary.turnCpuMs.first.toFixed(1)} / ${summary.turnCpuMs.last.toFixed(1)}`),
     row('host RSS MB (start/end)', `${summary.rssMb.extensionHost.start.toFixed(0)} / ${summary.rssMb.extensionHost.end.toFixed(0)}`),
     row('stored bytes / cap', `${summary.storedBytes} / ${summary.storageCapBytes}`),
     row('panel messages / cap', `${summary.panelMessages ?? 'not measured'} / ${summary.panelCap ?? 'not stated'}`),

@@ -1,5 +1,5 @@
-// The soak's numbers from its samples, and its goals: per-turn latency and host overhead do not
-// grow (last 10% of turns vs first 10%), host memory grows by 64 MB at most, the transcript
+// The soak's numbers from its samples, and its goals: per-turn latency, host overhead and CPU
+// time do not grow (last 10% of turns vs first 10%), host memory grows by 64 MB at most, the transcript
 // stays within its storage cap, the panel within its message cap.
 
 /** Median of `values` (0 for none). */
@@ -22,6 +22,7 @@ export function summarize(raw, { panelMessages, panelCap }) {
     tokensStreamed: raw.tokensStreamed,
     firstTokenMs: { first: median(first.map((s) => s.firstTokenMs)), last: median(last.map((s) => s.firstTokenMs)) },
     turnOverheadMs: { first: median(first.map((s) => s.overheadMs)), last: median(last.map((s) => s.overheadMs)) },
+    turnCpuMs: { first: median(first.map((s) => s.cpuMs)), last: median(last.map((s) => s.cpuMs)) },
     rssMb: { extensionHost: { start: samples[Math.min(tenth, samples.length - 1)]?.rssMb ?? 0, end: samples.at(-1)?.rssMb ?? 0 } },
     storedBytes: raw.storedBytes,
     storageCapBytes: raw.storageCapBytes,
@@ -31,13 +32,19 @@ export function summarize(raw, { panelMessages, panelCap }) {
   };
 }
 
-/** Goals missed, one sentence each; empty when all are met. `slack` loosens the latency ratio for short runs. */
-export function goals(summary, { ratio = 1.25, rssGrowthMb = 64 } = {}) {
+/**
+ * Goals missed, one sentence each; empty when all are met. `wallTimes: false` leaves out the
+ * wall-clock latencies, which on a machine shared with other work measure the machine as much as
+ * the product; the CPU time per turn is judged either way.
+ */
+export function goals(summary, { ratio = 1.25, rssGrowthMb = 64, wallTimes = true } = {}) {
   const missed = [];
   // Below a millisecond the ratio is noise; such a latency has not grown in any sense that matters.
   const grew = ({ first, last }) => last > 1 && last / Math.max(first, 1e-9) > ratio;
-  if (grew(summary.firstTokenMs)) missed.push(`first-token latency grew from ${summary.firstTokenMs.first.toFixed(1)} to ${summary.firstTokenMs.last.toFixed(1)} ms (goal ≤ ×${ratio})`);
-  if (grew(summary.turnOverheadMs)) missed.push(`turn overhead grew from ${summary.turnOverheadMs.first.toFixed(1)} to ${summary.turnOverheadMs.last.toFixed(1)} ms (goal ≤ ×${ratio})`);
+  const growth = (what, { first, last }) => `${what} grew from ${first.toFixed(1)} to ${last.toFixed(1)} ms (goal ≤ ×${ratio})`;
+  if (wallTimes && grew(summary.firstTokenMs)) missed.push(growth('first-token latency', summary.firstTokenMs));
+  if (wallTimes && grew(summary.turnOverheadMs)) missed.push(growth('turn overhead', summary.turnOverheadMs));
+  if (grew(summary.turnCpuMs)) missed.push(growth('CPU time per turn', summary.turnCpuMs));
   const rss = summary.rssMb.extensionHost;
   if (rss.end - rss.start > rssGrowthMb) missed.push(`extension-host RSS grew from ${rss.start.toFixed(0)} to ${rss.end.toFixed(0)} MB (goal ≤ +${rssGrowthMb} MB)`);
   if (summary.storedBytes > summary.storageCapBytes) missed.push(`the transcript takes ${summary.storedBytes} bytes, over its cap of ${summary.storageCapBytes}`);

@@ -18,7 +18,17 @@ const FIRST_MESSAGE = 'Write a Python function that reverses a string.';
 
 /** Text of the editor's rendered lines, with the non-breaking spaces Monaco renders undone. */
 async function editorText(page) {
-  const lines = await page.locator('.editor-instance .view-lines .view-line').allTextContents();
+  // Ghost text is drawn inside the view lines: leave it out, so that only what the editor
+  // holds is read (a suggestion still on screen would otherwise read as accepted text).
+  const lines = await page.locator('.editor-instance .view-lines .view-line').evaluateAll((views) =>
+    views
+      .map((view) => ({ top: parseFloat(view.style.top) || 0, view: view.cloneNode(true) }))
+      .sort((a, b) => a.top - b.top)
+      .map(({ view }) => {
+        for (const ghost of view.querySelectorAll('[class*="ghost-text"]')) ghost.remove();
+        return view.textContent ?? '';
+      }),
+  );
   return lines.map((line) => line.replace(/\u00a0/g, ' ')).join('\n');
 }
 

@@ -4,12 +4,16 @@
 // the same ChatSession, transcript log, engine worker and panel updates as the panel's Send.
 // Samples are written to ENDLESS_SOAK_RESULTS as JSON when the session ends.
 import { writeFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import * as vscode from 'vscode';
 import type { EndlessApi } from '../../src/api';
 
 interface Plan {
   turns: number;
   keystrokes: number;
+  /** Chat turns before sampling starts (see warmUp). */
+  warmupTurns: number;
   /** Stop early (with what was done) once this much time has passed. */
   budgetMs: number;
 }
@@ -20,9 +24,16 @@ export interface TurnSample {
   firstTokenMs: number;
   /** Wall time of the turn minus the worker's time for the request (host, transfer, panel). */
   overheadMs: number;
+  /**
+   * CPU time the extension host's process (every thread: host, engine worker, runtime) spent
+   * during the turn: the turn's cost, read apart from how busy the rest of the machine is.
+   */
+  cpuMs: number;
   tokens: number;
-  /** Extension-host RSS after the turn (the worker thread lives in the same process). */
+  /** Extension-host RSS after the turn and a full collection (the worker thread lives in the same process). */
   rssMb: number;
+  /** The host's JavaScript heap in use after that collection: RSS growth without heap growth is native memory. */
+  heapMb: number;
   /** Keystrokes typed so far. */
   keystrokes: number;
 }
@@ -42,7 +53,12 @@ const MAX_LINES = 120;
 
 function plan(): Plan {
   const read = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-  return { turns: read('ENDLESS_SOAK_TURNS', 1000), keystrokes: read('ENDLESS_SOAK_KEYSTROKES', 10000), budgetMs: read('ENDLESS_SOAK_BUDGET_MS', 600_000) };
+  return {
+    turns: read('ENDLESS_SOAK_TURNS', 1000),
+    keystrokes: read('ENDLESS_SOAK_KEYSTROKES', 10000),
+    warmupTurns: read('ENDLESS_SOAK_WARMUP_TURNS', 120),
+    budgetMs: read('ENDLESS_SOAK_BUDGET_MS', 600_000),
+  };
 }
 
 function log(line: string): void {
@@ -59,11 +75,17 @@ async function api(): Promise<EndlessApi> {
   return endless;
 }
 
+/**
+ * The files typed into, each already as long as typing keeps it on average (between half of
+ * MAX_LINES and MAX_LINES), so that what an editor request carries is as large at the first
+ * sampled turn as at the last.
+ */
 async function openFiles(folder: vscode.Uri): Promise<vscode.TextDocument[]> {
   const documents: vscode.TextDocument[] = [];
   for (const relative of FILES) {
     const uri = vscode.Uri.joinPath(folder, relative);
-    await vscode.workspace.fs.writeFile(uri, Buffer.from(`// ${relative}\n`));
+    const body = Array.from({ length: (MAX_LINES * 3) / 4 }, (_, i) => LINES[i % LINES.length]).join('\n');
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(`// ${relative}\n${body}\n`));
     documents.push(await vscode.workspace.openTextDocument(uri));
   }
   return documents;
@@ -91,9 +113,35 @@ async function type(endless: EndlessApi, editor: vscode.TextEditor, count: numbe
   }
 }
 
+/**
+ * A full garbage collection of the extension host's heap where the runtime allows one, so that
+ * the RSS samples show what is still held rather than when V8 last chose to collect.
+ */
+function collectGarbage(): void {
+  try {
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+  } catch {
+    // Without it the samples still show RSS, only noisier.
+  }
+}
+
+/**
+ * Turns before sampling: the session reaches its steady state, where everything the product
+ * bounds is at its bound (the chat window has started evicting, the messages kept in memory
+ * and the panel's DOM are at their caps). Growth up to a bound is not growth with the session's
+ * length, which is what the samples after this look for.
+ */
+async function warmUp(endless: EndlessApi, turns: number, deadline: number): Promise<void> {
+  for (let turn = 0; turn < turns && Date.now() < deadline; turn++) {
+    await endless.chat(`${QUESTIONS[turn % QUESTIONS.length]} (warm-up ${turn})`, () => undefined);
+  }
+  log(`warm-up: ${turns} turns`);
+}
+
 export async function run(): Promise<void> {
   const results = process.env.ENDLESS_SOAK_RESULTS;
-  const { turns, keystrokes, budgetMs } = plan();
+  const { turns, keystrokes, warmupTurns, budgetMs } = plan();
   const started = Date.now();
   const endless = await api();
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
@@ -101,25 +149,32 @@ export async function run(): Promise<void> {
   await vscode.commands.executeCommand('endless.openChat');
   await endless.newSession();
   const documents = await openFiles(folder);
+  await warmUp(endless, warmupTurns, started + budgetMs / 3);
   const perTurn = Math.ceil(keystrokes / Math.max(1, turns));
   const samples: TurnSample[] = [];
   const state = { line: 0, column: 0 };
   let typed = 0;
   let editor = await vscode.window.showTextDocument(documents[0]);
   for (let turn = 0; turn < turns && Date.now() - started < budgetMs; turn++) {
+    const cpu = process.cpuUsage();
     const sent = performance.now();
     let first = 0;
     await endless.chat(`${QUESTIONS[turn % QUESTIONS.length]} (turn ${turn})`, () => {
       if (first === 0) first = performance.now();
     });
     const wall = performance.now() - sent;
+    const spent = process.cpuUsage(cpu);
     const usage = endless.lastChatUsage();
+    collectGarbage();
+    const memory = process.memoryUsage();
     samples.push({
       turn,
       firstTokenMs: (first || performance.now()) - sent,
       overheadMs: Math.max(0, wall - (usage?.totalMs ?? wall)),
+      cpuMs: (spent.user + spent.system) / 1000,
       tokens: usage?.generatedTokens ?? 0,
-      rssMb: process.memoryUsage().rss / 2 ** 20,
+      rssMb: memory.rss / 2 ** 20,
+      heapMb: memory.heapUsed / 2 ** 20,
       keystrokes: typed,
     });
     // Typing between turns, switching files now and then, with an edit in another file.
