@@ -14,12 +14,13 @@ import { HELDOUT, LONG_HELDOUT, ROOT } from './lib/text';
 import { renderReport } from './report/markdown';
 import type { BenchResults } from './report/results';
 import { measureBandwidth, onnxStepBytes } from './sections/ceiling';
+import { completionSection } from './sections/completion';
 import { decodeSection } from './sections/decode';
 import { memorySection } from './sections/memory';
 import { peersSection } from './sections/peers';
 import { perplexitySection } from './sections/perplexity';
 
-const SECTIONS = ['ceiling', 'decode', 'peers', 'perplexity', 'memory'] as const;
+const SECTIONS = ['ceiling', 'decode', 'peers', 'perplexity', 'memory', 'completion'] as const;
 type Section = (typeof SECTIONS)[number];
 const RESULTS = join(ROOT, 'bench/results/latest.json');
 
@@ -113,11 +114,22 @@ async function main(): Promise<void> {
       log,
     });
   });
-  await section('memory', () => {
-    // The bundled worker is what the product runs; build it so a fresh clone measures it too.
+  // The bundled worker is what the product runs; build it so a fresh clone measures it too.
+  let built = false;
+  const buildWorker = () => {
+    if (built) return;
+    built = true;
     const build = spawnSync(process.execPath, ['esbuild.config.mjs'], { cwd: ROOT, encoding: 'utf8' });
     if (build.status !== 0) log(`  build failed, measuring the worker from source: ${build.stderr.slice(-300)}`);
+  };
+  await section('memory', () => {
+    buildWorker();
     results.memory = memorySection({ model, sinks: 4, window: 960, chars: quick ? 30_000 : 100_000, text: existsSync(LONG_HELDOUT) ? LONG_HELDOUT : HELDOUT, log });
+  });
+  await section('completion', () => {
+    buildWorker();
+    // The replay runs in real time (about two minutes of recorded typing), quick or not.
+    results.completion = completionSection({ log });
   });
   results.machine.loadEnd = loadavg()[0];
   save();

@@ -1,6 +1,7 @@
 // The shape of bench/results/latest.json: one run's machine header and each section's results.
 import type { MachineInfo } from '../lib/machine';
 import type { Bandwidth, StepBytes } from '../sections/ceiling';
+import type { CompletionResult } from '../sections/completion';
 import type { DecodeResult } from '../sections/decode';
 import type { MemoryResult } from '../sections/memory';
 import type { PeersResult } from '../sections/peers';
@@ -18,6 +19,7 @@ export interface BenchResults {
   peers?: PeersResult;
   perplexity?: PerplexityResult;
   memory?: MemoryResult;
+  completion?: CompletionResult;
   /** Section name → error text, for sections that failed in the last run. */
   errors: Record<string, string>;
   /** Section name → seconds it took. */
