@@ -277,7 +277,7 @@ export function renderReport(r: BenchResults, root: string): void {
   if (r.perplexity) {
     const p = r.perplexity;
     L.push('## Streaming perplexity', '');
-    L.push(`\`${p.text.replace(`${root}/`, '')}\` (${p.textTokens.toLocaleString('en')} tokens of held-out code: see \`bench/data/README.md\`) streamed through one cache per mode, ${p.chunk} tokens per forward pass and per eviction, so every prediction sees between ${p.window + p.sinks - p.chunk} and ${p.window + p.sinks} tokens of context. Sink: ${p.sinks} sinks + ${p.window}; window and recompute: ${p.window + p.sinks} tokens, no sinks; dense: no eviction.`, '');
+    L.push(`\`${p.text}\` (${p.textTokens.toLocaleString('en')} tokens of held-out code: see \`bench/data/README.md\`) streamed through one cache per mode, ${p.chunk} tokens per forward pass and per eviction, so every prediction sees between ${p.window + p.sinks - p.chunk} and ${p.window + p.sinks} tokens of context. Sink: ${p.sinks} sinks + ${p.window}; window and recompute: ${p.window + p.sinks} tokens, no sinks; dense: no eviction.`, '');
     L.push(...img('perplexity.svg', 'streaming perplexity'));
     L.push('| mode | tokens | perplexity | first segment | last segment | worst segment | seconds |', '|---|---|---|---|---|---|---|');
     for (const c of p.curves) L.push(`| ${c.mode} | ${c.tokens.toLocaleString('en')} | ${f(c.perplexity)} | ${f(c.segments[0])} | ${f(c.segments.at(-1))} | ${f(Math.max(...c.segments))} | ${f(c.seconds, 0)} |`);

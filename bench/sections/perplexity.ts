@@ -1,11 +1,13 @@
 // Streaming perplexity (item 3): held-out code streamed through one cache per mode, perplexity
 // per 1,024-token segment against the position in the stream (the StreamingLLM figure).
 import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { loadDecoder } from '../../src/engine/engine';
 import { perplexity } from '../../src/engine/evaluate';
 import type { ModelDir } from '../../src/engine/modelDir';
 import type { CacheMode } from '../../src/engine/protocol';
 import { TextTokenizer } from '../../src/engine/tokenizer';
+import { ROOT } from '../lib/text';
 
 export interface PerplexityCurve {
   mode: CacheMode;
@@ -17,6 +19,7 @@ export interface PerplexityCurve {
 }
 
 export interface PerplexityResult {
+  /** The streamed file, relative to the repository. */
   text: string;
   textTokens: number;
   sinks: number;
@@ -52,5 +55,5 @@ export async function perplexitySection(o: {
     o.log(`  ${mode}: ${r.tokens} tokens, perplexity ${r.perplexity.toFixed(2)} (${r.seconds.toFixed(0)} s)`);
   }
   await decoder.release();
-  return { text: o.text, textTokens: ids.length, sinks: o.sinks, window: o.window, chunk, curves };
+  return { text: relative(ROOT, o.text), textTokens: ids.length, sinks: o.sinks, window: o.window, chunk, curves };
 }
