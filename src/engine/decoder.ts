@@ -180,6 +180,11 @@ async function openSession(onnxPath: string, threads: number): Promise<ort.Infer
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      // The runtime keeps a memory plan per distinct set of input shapes, and every step of an
+      // endless stream brings new ones (prompt length × cache length): with plans kept, the
+      // process grew by ~85 MB over 450 completions and kept growing; without, it levels off,
+      // at the same speed.
+      enableMemPattern: false,
     });
   } catch (err) {
     throw describeLoadError(err, onnxPath);
