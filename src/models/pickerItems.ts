@@ -54,7 +54,7 @@ export function pickerItems(state: PickerState): PickItem[] {
       separator: index === 0 ? 'Catalogue' : undefined,
       label: `${entryState.kind === 'installed' ? '$(check-all)' : '$(cloud-download)'} ${entry.name}`,
       description: needs,
-      detail: `${entry.summary} ${where}.`,
+      detail: `${where}. ${entry.summary}`,
       current: state.current === dir,
       action: { kind: 'catalogue', entry, state: entryState },
     });

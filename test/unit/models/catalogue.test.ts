@@ -1,6 +1,6 @@
 // The catalogue data file, the download store's view of it, and the picker's list.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -41,7 +41,7 @@ describe('download store', () => {
     repo: entry.repo,
     revision: entry.revision,
     completedAt: new Date().toISOString(),
-    files: entry.files.map((path) => ({ path, size: require('node:fs').statSync(join(dir, path)).size, sha256: 'x' })),
+    files: entry.files.map((path) => ({ path, size: statSync(join(dir, path)).size, sha256: 'x' })),
   });
 
   it('counts a folder as a model only with a matching manifest and every file whole', () => {
@@ -95,5 +95,15 @@ describe('model picker list', () => {
     assert.deepEqual(folders.map((i) => i.description), ['/elsewhere/model', '/models/mine']);
     assert.ok(folders[0].current);
     assert.ok(pickerItems({ ...base, current: '' })[0].current, 'an empty setting is the bundled model');
+  });
+});
+
+describe('download core', () => {
+  it('never imports vscode, so Node alone runs it (and its tests)', () => {
+    const dir = resolve(__dirname, '../../../src/models');
+    const withVscode = new Set(['hubToken.ts', 'modelPicker.ts']);
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.ts') && !withVscode.has(n))) {
+      assert.doesNotMatch(readFileSync(join(dir, name), 'utf8'), /from 'vscode'/, name);
+    }
   });
 });
