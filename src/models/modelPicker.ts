@@ -16,6 +16,8 @@ import { ModelStore } from './modelStore';
 import { type PickAction, pickerItems } from './pickerItems';
 import { progressText } from './progressMeter';
 
+type Item = vscode.QuickPickItem & { action?: PickAction; current: boolean };
+
 const RECENT_KEY = 'endless.recentModelFolders';
 const RECENT_MAX = 5;
 
@@ -39,30 +41,68 @@ export class ModelPicker {
   constructor(private readonly deps: ModelPickerDeps) {}
 
   async show(): Promise<void> {
-    const current = this.deps.modelDirectory();
-    const items = pickerItems({
-      current,
+    const quickPick = vscode.window.createQuickPick<Item>();
+    quickPick.title = 'Endless: Select Model';
+    quickPick.placeholder = 'The model Endless runs for chat and completions';
+    quickPick.matchOnDescription = true;
+    quickPick.matchOnDetail = true;
+    quickPick.items = this.items();
+    quickPick.activeItems = quickPick.items.filter((item) => item.current);
+    const outcome = await new Promise<{ choose: PickAction } | { remove: CatalogueEntry } | undefined>((resolve) => {
+      quickPick.onDidAccept(() => {
+        const action = quickPick.selectedItems[0]?.action;
+        resolve(action ? { choose: action } : undefined);
+      });
+      quickPick.onDidTriggerItemButton(({ item }) => {
+        if (item.action?.kind === 'catalogue') resolve({ remove: item.action.entry });
+      });
+      quickPick.onDidHide(() => resolve(undefined));
+      quickPick.show();
+    });
+    quickPick.dispose();
+    if (outcome && 'choose' in outcome) await this.choose(outcome.choose);
+    if (outcome && 'remove' in outcome && (await this.remove(outcome.remove))) await this.show();
+  }
+
+  private items(): Item[] {
+    return pickerItems({
+      current: this.deps.modelDirectory(),
       bundledName: this.deps.bundledName,
       recentFolders: this.recentFolders(),
       catalogue: CATALOGUE.map((entry) => ({ entry, state: this.deps.store.state(entry), dir: this.deps.store.folderOf(entry) })),
     }).flatMap((item) => {
-      const pick: vscode.QuickPickItem & { action?: PickAction } = {
+      const onDisk = item.action.kind === 'catalogue' && item.action.state.kind !== 'absent';
+      const pick: Item = {
         label: item.label,
         description: item.current ? `current · ${item.description ?? ''}` : item.description,
         detail: item.detail,
-        picked: item.current,
+        current: item.current,
         action: item.action,
+        buttons: onDisk ? [{ iconPath: new vscode.ThemeIcon('trash'), tooltip: 'Delete the downloaded files' }] : [],
       };
-      return item.separator ? [{ label: item.separator, kind: vscode.QuickPickItemKind.Separator }, pick] : [pick];
+      return item.separator ? [{ label: item.separator, kind: vscode.QuickPickItemKind.Separator, current: false }, pick] : [pick];
     });
-    const chosen = await vscode.window.showQuickPick(items, {
-      title: 'Endless: Select Model',
-      placeHolder: 'The model Endless runs for chat and completions',
-      matchOnDescription: true,
-      matchOnDetail: true,
-    });
-    const action = (chosen as { action?: PickAction } | undefined)?.action;
-    if (action) await this.choose(action);
+  }
+
+  /** Deletes a download (or what arrived of it) after asking; true when it was deleted. */
+  private async remove(entry: CatalogueEntry): Promise<boolean> {
+    if (this.deps.modelDirectory() === this.deps.store.folderOf(entry)) {
+      void vscode.window.showWarningMessage(`Endless: ${entry.name} is the model in use; choose another one before deleting it.`);
+      return false;
+    }
+    if (this.downloads.has(entry.id)) {
+      void vscode.window.showWarningMessage(`Endless: ${entry.name} is downloading; cancel the download first.`);
+      return false;
+    }
+    const answer = await vscode.window.showWarningMessage(
+      `Delete the downloaded files of ${entry.name}?`,
+      { modal: true, detail: `${this.deps.store.folderOf(entry)}\nChoosing it again downloads it again.` },
+      'Delete',
+    );
+    if (answer !== 'Delete') return false;
+    await this.deps.store.remove(entry);
+    this.deps.log(`deleted the download of ${entry.repo}`);
+    return true;
   }
 
   async choose(action: PickAction): Promise<void> {

@@ -3,6 +3,7 @@
 // counts as a model only when its manifest matches the catalogue entry and every file is there
 // with its size. No `vscode` here.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CatalogueEntry } from './catalogue';
 import { DOWNLOAD_MANIFEST, type DownloadManifest } from './download';
@@ -33,6 +34,12 @@ export class ModelStore {
     }
     const bytes = folderBytes(this.stagingOf(entry));
     return bytes > 0 ? { kind: 'partial', bytes } : { kind: 'absent' };
+  }
+
+  /** Deletes a download: the model folder and any partial files. */
+  async remove(entry: CatalogueEntry): Promise<void> {
+    await rm(this.folderOf(entry), { recursive: true, force: true });
+    await rm(this.stagingOf(entry), { recursive: true, force: true });
   }
 
   /** The catalogue entry a model directory setting points at, if it is one of the store's folders. */

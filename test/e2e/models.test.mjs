@@ -119,4 +119,18 @@ describe('Select Model (browser)', () => {
       return !/-q4/.test(status) && /ready$|loads when/.test(status);
     }, 180_000);
   });
+
+  step('deletes the download from the picker, after asking', 'models-delete', async () => {
+    await runCommand(page, 'Endless: Select Model');
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: MODEL }).first();
+    await row.hover();
+    await row.locator('.action-label[aria-label="Delete the downloaded files"]').click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.getByText(`Delete the downloaded files of ${MODEL}?`).waitFor({ timeout: 30_000 });
+    await screenshot(page, '23-model-delete-confirm');
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    // The picker shows again, the model back to "downloads when chosen".
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: MODEL }).filter({ hasText: 'when chosen' }).first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Escape');
+  });
 });

@@ -65,6 +65,16 @@ describe('download store', () => {
     assert.equal(store.entryAt(dir + '/', [entry]), entry);
     assert.equal(store.entryAt(FIXTURE, [entry]), undefined);
   });
+
+  it('deletes a download with its partial files', async () => {
+    const store = new ModelStore(root);
+    cpSync(FIXTURE, store.folderOf(entry), { recursive: true });
+    mkdirSync(store.stagingOf(entry), { recursive: true });
+    writeFileSync(join(store.stagingOf(entry), 'config.json.partial'), 'x');
+    await store.remove(entry);
+    assert.equal(store.state(entry).kind, 'absent');
+    assert.deepEqual(readdirSync(root).filter((n) => n !== '.partial'), []);
+  });
 });
 
 describe('model picker list', () => {
