@@ -19,22 +19,23 @@ import { chatOptions, plannedWindow, type Settings } from './config/settings';
 import { SettingsChanges } from './config/settingsChanges';
 import { EngineClient } from './host/engineClient';
 import { logEngine } from './host/engineLog';
+import { HubToken } from './models/hubToken';
+import { ModelPicker } from './models/modelPicker';
+import { ModelStore } from './models/modelStore';
 import { fullReport } from './status/format';
 import { LoadProgress } from './status/loadProgress';
 import { StatusItem } from './status/statusItem';
 
 const WALKTHROUGH_ID = 'endless.welcome';
+const BUNDLED_MODEL_NAME = 'Endless default model (32M, int4)';
 
 export function activate(context: vscode.ExtensionContext): EndlessApi {
   const output = vscode.window.createOutputChannel('Endless', { log: true });
   const log = (line: string) => output.info(line);
   let settings = loadSettings((line) => output.warn(line));
 
-  const engine = new EngineClient(
-    vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath,
-    engineConfig(settings, context.extensionPath),
-    { log },
-  );
+  const workerPath = vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath;
+  const engine = new EngineClient(workerPath, engineConfig(settings, context.extensionPath), { log });
 
   // The log lives in this workspace's storage folder; without a folder, in the global one.
   const storage = context.storageUri ?? vscode.Uri.joinPath(context.globalStorageUri, 'no-folder');
@@ -66,6 +67,20 @@ export function activate(context: vscode.ExtensionContext): EndlessApi {
   const feed = new EditorFeed(engine, () => contextLimits(plannedWindow(settings)), () => settings.completionEnabled);
   const completions = new InlineProvider(engine, feed, () => settings);
   const streaming = new StreamingKey(session);
+  const hubToken = new HubToken(context.secrets);
+  // Choosing a model saves endless.modelDirectory; the configuration listener below restarts
+  // the engine with it. Downloads go to this extension's global storage.
+  const models = new ModelPicker({
+    store: new ModelStore(vscode.Uri.joinPath(context.globalStorageUri, 'models').fsPath),
+    token: hubToken,
+    state: context.globalState,
+    workerPath,
+    bundledName: BUNDLED_MODEL_NAME,
+    engineConfig: () => engine.engineConfig,
+    modelDirectory: () => settings.modelDirectory,
+    hubEndpoint: () => settings.hubEndpoint,
+    log,
+  });
 
   context.subscriptions.push(
     output,
@@ -121,6 +136,9 @@ export function activate(context: vscode.ExtensionContext): EndlessApi {
       output.show(true);
     }),
     vscode.commands.registerCommand('endless.showLog', () => output.show()),
+    vscode.commands.registerCommand('endless.selectModel', () => models.show()),
+    vscode.commands.registerCommand('endless.setHubToken', () => hubToken.ask()),
+    vscode.commands.registerCommand('endless.clearHubToken', () => hubToken.clear()),
     vscode.commands.registerCommand('endless.openWalkthrough', () =>
       vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#${WALKTHROUGH_ID}`, false),
     ),

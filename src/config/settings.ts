@@ -4,6 +4,7 @@
 import { MIN_WINDOW } from '../engine/cacheShape';
 import { CACHE_DEFAULTS, CHAT_GENERATION, COMPLETION_GENERATION } from '../engine/defaults';
 import type { GenerateOptions } from '../engine/protocol';
+import { HUB_DEFAULTS } from '../models/defaults';
 
 export interface Settings {
   /** Absolute model directory; empty means the bundled model. */
@@ -21,6 +22,8 @@ export interface Settings {
   completionEnabled: boolean;
   /** Most megabytes the chat log and its archive take on disk. */
   chatStorageCapMb: number;
+  /** Where models are downloaded from: the Hugging Face Hub or a mirror of it. */
+  hubEndpoint: string;
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = {
@@ -36,6 +39,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = {
   completionDelayMs: 150,
   completionEnabled: true,
   chatStorageCapMb: 50,
+  hubEndpoint: HUB_DEFAULTS.endpoint,
 };
 
 /** The window the host plans with: the setting, or the engine's default when it is derived. */
@@ -57,6 +61,7 @@ export const SETTING_KEYS: Readonly<Record<keyof Settings, string>> = {
   completionDelayMs: 'completion.delayMs',
   completionEnabled: 'completion.enabled',
   chatStorageCapMb: 'chat.storageCapMB',
+  hubEndpoint: 'hub.endpoint',
 };
 
 interface NumberRule {
@@ -150,7 +155,22 @@ export function validateSettings(
     }
   }
 
+  const endpoint = read(SETTING_KEYS.hubEndpoint);
+  if (endpoint !== undefined && endpoint !== null && endpoint !== '') {
+    if (typeof endpoint === 'string' && isHttpUrl(endpoint.trim())) settings.hubEndpoint = endpoint.trim().replace(/\/+$/, '');
+    else problems.push(`${name('hubEndpoint')} must be an http:// or https:// address, not ${show(endpoint)}; using ${DEFAULT_SETTINGS.hubEndpoint}.`);
+  }
+
   return { settings, problems };
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password;
+  } catch {
+    return false;
+  }
 }
 
 function checkNumber(value: unknown, rule: NumberRule): string | undefined {

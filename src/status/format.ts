@@ -13,11 +13,11 @@ export function usedSlots(stream: StreamStats): number {
   return stream.capacity - stream.free;
 }
 
-/** The status bar text while the model is loaded, e.g. "Endless 1.0K/1.0K · 38 tok/s". */
+/** The status bar text while the model is loaded, e.g. "Endless 1.0K/1.0K · 38 tok/s · default" (the model last). */
 export function statusText(stats: EngineStats, active: StreamStats): string {
   const chat = stats.streams.chat;
   const rate = active.decodeTokensPerSec > 0 ? ` · ${Math.round(active.decodeTokensPerSec)} tok/s` : '';
-  return `Endless ${compactCount(usedSlots(chat))}/${compactCount(chat.capacity)}${rate}`;
+  return `Endless ${compactCount(usedSlots(chat))}/${compactCount(chat.capacity)}${rate} · ${stats.model}`;
 }
 
 /** One line per stream for the tooltip. */

@@ -10,6 +10,7 @@ import { installExtension, startCodeServer } from '../../scripts/vscode/codeServ
 import { testModelDirectory } from '../../scripts/vscode/model.mjs';
 import { buildExtension, packageExtension } from '../../scripts/vscode/extension.mjs';
 import { findFiles, runNodeTests } from '../../scripts/test/nodeTest.mjs';
+import { startFixtureHub } from './fixtureHub.mjs';
 
 const WORKSPACE = path.join(ROOT, 'test', 'workspace');
 export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screenshots');
@@ -26,7 +27,13 @@ export async function runBrowserTests(vsix) {
   rmSync(SCREENSHOTS, { recursive: true, force: true });
   mkdirSync(RESULTS_DIR, { recursive: true });
   // A fresh profile per run: the transcript the reload test looks for must come from this run.
-  const dirs = prepareProfile(`e2e-${process.pid}`, { ...E2E_SETTINGS, 'endless.modelDirectory': testModelDirectory() }, { fresh: true });
+  // Model downloads go to a local Hub-shaped server, never the network.
+  const { hub, entry } = await startFixtureHub();
+  const machine = { 'endless.modelDirectory': testModelDirectory(), 'endless.hub.endpoint': hub.url };
+  const dirs = prepareProfile(`e2e-${process.pid}`, { ...E2E_SETTINGS, ...machine }, { fresh: true });
+  // code-server's windows are remote ones: machine-scoped settings apply from its Machine settings.
+  mkdirSync(path.join(dirs.userData, 'Machine'), { recursive: true });
+  writeFileSync(path.join(dirs.userData, 'Machine', 'settings.json'), JSON.stringify(machine, null, 2) + '\n');
   await installExtension(dirs, vsix);
   const serverLines = [];
   const server = await startCodeServer({ dirs, args: [WORKSPACE], log: (line) => serverLines.push(line) });
@@ -36,10 +43,13 @@ export async function runBrowserTests(vsix) {
       name: 'browser e2e',
       label: 'e2e',
       files: findFiles(path.join(ROOT, 'test', 'e2e'), '.test.mjs'),
-      env: { ENDLESS_E2E_URL: server.url, ENDLESS_E2E_WORKSPACE: WORKSPACE, ENDLESS_E2E_SCREENSHOTS: SCREENSHOTS },
+      // One file at a time: they share one code-server and its user settings (a model choice).
+      importArgs: ['--test-concurrency=1'],
+      env: { ENDLESS_E2E_URL: server.url, ENDLESS_E2E_WORKSPACE: WORKSPACE, ENDLESS_E2E_SCREENSHOTS: SCREENSHOTS, ENDLESS_E2E_HUB_MODEL: entry.name },
     });
   } finally {
     await server.stop();
+    await hub.stop();
     removeProfile(dirs);
     writeFileSync(path.join(RESULTS_DIR, 'code-server.log'), serverLines.join('\n') + '\n');
   }
