@@ -172,8 +172,11 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   }
 
   private postEngine(): void {
-    const { sinks, window } = this.engine.engineConfig;
-    this.post({ type: 'engine', engine: { ...engineView(this.engine.state), sinks, window } });
+    const { sinks, window: configured } = this.engine.engineConfig;
+    const state = this.engine.state;
+    // A window setting of 0 means "derived from the model": once loaded, show the window it got.
+    const window = state.kind === 'ready' ? state.model.window : configured;
+    this.post({ type: 'engine', engine: { ...engineView(state), sinks, window } });
   }
 
   /** Replaces what the panel shows with the newest page of the transcript. */

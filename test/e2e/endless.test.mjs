@@ -201,6 +201,9 @@ describe('Endless in VS Code (browser)', () => {
     const between = (await chatBarValues(chat)).filter((v) => v > usedBefore && v < usedAfter);
     assert.ok(between.length > 0, `the bar moved through values between ${usedBefore} and ${usedAfter}`);
     assert.ok(usedAfter <= capacity && capacity > 0, `used ${usedAfter} fits capacity ${capacity}`);
+    // The window the model got (derived: the setting is 0) is what the model line names.
+    const modelLine = (await chat.locator('.cache-model').textContent()) ?? '';
+    assert.match(modelLine, /window [1-9]\d*/, `the model line names the real window: ${JSON.stringify(modelLine)}`);
     // The view's title showed Stop while the reply streamed, and hides it once it ended.
     assert.ok(await page.evaluate(() => globalThis.endlessStopInTitleSeen), 'Stop appeared in the view title while streaming');
     await stopInTitle(page).waitFor({ state: 'detached', timeout: 10_000 });
