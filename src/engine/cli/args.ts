@@ -9,6 +9,7 @@ import type { CacheMode } from '../protocol';
 
 export const OPTIONS = {
   model: { type: 'string' },
+  onnx: { type: 'string' },
   prompt: { type: 'string' },
   'prompt-file': { type: 'string' },
   'max-tokens': { type: 'string' },

@@ -23,7 +23,7 @@ export async function loadEvalModel(values: Values, mode: CacheMode): Promise<Ev
   if (!values.text) throw new EngineInputError('--text FILE is required');
   const { sinks, window } = cacheShapeArgs(values, mode);
   const threads = threadsArg(values);
-  const model = loadModelDir(values.model ?? defaultModelDir());
+  const model = loadModelDir(values.model ?? defaultModelDir(), values.onnx);
   checkTrainedPositions(model.arch, model.dir, { mode, sinks, window });
   const tokenizer = new TextTokenizer(model);
   const decoder = await loadDecoder(model, threads, (mode === 'sink' ? sinks : 0) + window);

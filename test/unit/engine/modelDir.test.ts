@@ -25,7 +25,7 @@ test('reads the architecture, rotary layout and special ids from config.json', (
   assert.equal(model.arch.layers, 2);
   assert.equal(model.arch.kvHeads, 1);
   assert.equal(model.arch.headDim, 32);
-  assert.equal(model.arch.rotary.rotaryDim, 16);
+  assert.equal(model.arch.rotaryByLayer[0].rotaryDim, 16);
   assert.deepEqual(model.arch.eosTokenIds, [282, 284]);
   assert.ok(model.onnxPath.endsWith('onnx/model.onnx'));
 });
