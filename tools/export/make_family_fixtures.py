@@ -14,8 +14,11 @@ Hub's fp16 files) and, for some, onnx/model_q4.onnx (int4 MatMulNBits weights), 
 graph in onnxruntime against the PyTorch model (a cold prefill then a continuation over the
 graph's own presents must equal one causal pass), and writes the model folder: config.json and
 generation_config.json as `transformers` saves them, the family's real tokenizer and chat
-template (cut to a small vocabulary by reduce_tokenizer.py), and chat-reference.json: a few
-conversations rendered by `transformers`' apply_chat_template with the ids its tokenizer gives.
+template (cut to a small vocabulary by reduce_tokenizer.py), chat-reference.json (a few
+conversations rendered by `transformers`' apply_chat_template, with the ids its tokenizer
+gives), rope-reference.json (the rotary frequencies transformers computed for each layer type)
+and reference.json (inputs and the float32 PyTorch model's outputs for a prefill and a
+continuation, which the unit tests and verify_ort.mjs replay through onnxruntime-node).
 
   python3 tools/export/reduce_tokenizer.py /tmp/tokenizers          # here (needs npm)
   python3 tools/export/make_family_fixtures.py --tokenizers /tmp/tokenizers --out OUT
@@ -23,6 +26,7 @@ conversations rendered by `transformers`' apply_chat_template with the ids its t
 """
 
 import argparse
+import base64
 import copy
 import json
 import math
@@ -45,7 +49,7 @@ HIDDEN = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_at
 # tied embeddings, sliding windows, per-layer rope, inputs.
 FAMILIES = {
     "llama": dict(
-        model_type="llama", tokenizer="llama3", seed=11, quant=True,
+        model_type="llama", tokenizer="llama3", seed=11,
         config=dict(HIDDEN, tie_word_embeddings=True, max_position_embeddings=2048),
         rope=dict(rope_type="llama3", rope_theta=500000.0, factor=8.0, low_freq_factor=1.0,
                   high_freq_factor=4.0, original_max_position_embeddings=64),
@@ -309,6 +313,39 @@ def ort_two_steps(path, ids, split, cfg):
     return np.concatenate(logits, axis=1), presents, io
 
 
+def tensor_json(t):
+    arr = t.detach().cpu().numpy()
+    arr = arr.astype("<i8") if arr.dtype == np.int64 else arr.astype("<f4")
+    return {"type": "int64" if arr.dtype == np.int64 else "float32", "dims": list(arr.shape),
+            "b64": base64.b64encode(arr.tobytes()).decode("ascii")}
+
+
+def torch_reference_cases(model, ids, split):
+    """reference.json for tests/verify_ort.mjs: a cold prefill of ids[:split], then the rest over
+    PyTorch's own cache, with every input and the float32 model's logits and presents."""
+    cfg = model.config
+    L, kvh = cfg.num_hidden_layers, cfg.num_key_value_heads
+    hd = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
+    past = [torch.zeros(1, kvh, 0, hd) for _ in range(2 * L)]
+    cache = None
+    cases = []
+    with torch.no_grad():
+        for name, lo, hi in (("prefill", 0, split), ("continue", split, ids.shape[1])):
+            pos = torch.arange(lo, hi).unsqueeze(0)
+            mask = torch.ones((1, hi), dtype=torch.int64)
+            out = model(input_ids=ids[:, lo:hi], attention_mask=mask, position_ids=pos, past_key_values=cache, use_cache=True)
+            cache = out.past_key_values
+            presents = [t.clone() for i in range(L) for t in cache_layer(cache, i)]
+            inputs = {"input_ids": tensor_json(ids[:, lo:hi]), "attention_mask": tensor_json(mask), "position_ids": tensor_json(pos)}
+            outputs = {"logits": tensor_json(out.logits)}
+            for i in range(L):
+                inputs[f"past_key_values.{i}.key"], inputs[f"past_key_values.{i}.value"] = tensor_json(past[2 * i]), tensor_json(past[2 * i + 1])
+                outputs[f"present.{i}.key"], outputs[f"present.{i}.value"] = tensor_json(presents[2 * i]), tensor_json(presents[2 * i + 1])
+            cases.append({"name": name, "inputs": inputs, "outputs": outputs})
+            past = presents
+    return {"interface": "hf", "cases": cases}
+
+
 def quantize_q4(src, dst):
     from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
     q = MatMulNBitsQuantizer(onnx.load(src), block_size=32, is_symmetric=True, accuracy_level=4)
@@ -363,6 +400,8 @@ def build(name, spec, tok_root, out_root, summary):
     g = torch.Generator().manual_seed(spec["seed"] + 100)
     ids = torch.randint(0, vocab, (1, 12), generator=g)
     want_logits, want_kv = torch_full(model, ids)
+    with open(os.path.join(out, "reference.json"), "w") as f:
+        json.dump(torch_reference_cases(model, ids[:, :10], 7), f)
     spread = float(want_logits.std())
     positions = spec.get("position_ids", True)
     report = dict(family=name, arch=type(model).__name__, vocab=vocab, logit_std=round(spread, 3), graphs={})
