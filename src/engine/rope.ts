@@ -35,7 +35,7 @@ export function rotaryLayout(config: JsonObject, headDim: number, layers: number
   if (params && isPerLayerType(params)) {
     const byType = new Map<string, Rotary>();
     byLayer = types.map((type) => {
-      const p = objectField(params, type) ?? objectField(params, 'full_attention');
+      const p = objectField(params, type);
       if (!p) throw new EngineInputError(`rope_parameters in ${file} has no entry for layer type "${type}"`);
       if (!byType.has(type)) byType.set(type, rotaryFromConfig({ ...config, rope_parameters: p }, headDim, file));
       return byType.get(type)!;
@@ -116,6 +116,12 @@ function pickScaling(config: JsonObject, params: JsonObject): JsonObject | undef
   return undefined;
 }
 
+/** The rope type of a scaling block; `su`, the first Phi-3 configs' name for longrope, reads as it. */
+function ropeType(scaling: JsonObject): string {
+  const type = String(scaling.rope_type ?? scaling.type ?? 'default');
+  return type === 'su' ? 'longrope' : type;
+}
+
 interface Base {
   theta: number;
   rotaryDim: number;
@@ -123,7 +129,7 @@ interface Base {
 }
 
 function applyScaling(invFreq: Float64Array, scaling: JsonObject, base: Base, file: string): void {
-  const type = String(scaling.rope_type ?? scaling.type ?? 'default');
+  const type = ropeType(scaling);
   if (!SUPPORTED_ROPE_TYPES.includes(type)) {
     throw new EngineInputError(
       `rope type "${type}" in ${file} is not supported: cached keys could not be re-rotated to the frequencies the model uses ` +
@@ -208,7 +214,7 @@ function applyLongrope(invFreq: Float64Array, scaling: JsonObject, file: string)
 
 function longropeLimit(config: JsonObject, params: JsonObject | undefined, file: string): RotaryLayout['limit'] {
   const scaling = pickScaling(config, params ?? {});
-  if (!scaling || String(scaling.rope_type ?? scaling.type) !== 'longrope') return undefined;
+  if (!scaling || ropeType(scaling) !== 'longrope') return undefined;
   const original =
     optionalNumber(scaling, 'original_max_position_embeddings', file) ?? optionalNumber(config, 'original_max_position_embeddings', file);
   if (original === undefined) return undefined;
