@@ -56,8 +56,8 @@ test('a tokenizer whose vocabulary does not fit the model is refused', () => {
 
 test('unsupported rotary styles are refused', () => {
   const dir = copyFixture();
-  editConfig(dir, (c) => (c.rope_scaling = { rope_type: 'longrope', factor: 2 }));
-  assert.throws(() => loadModelDir(dir), /rope_scaling type "longrope".*not supported/);
+  editConfig(dir, (c) => (c.rope_scaling = { rope_type: 'xpos', factor: 2 }));
+  assert.throws(() => loadModelDir(dir), /rope type "xpos".*not supported/);
   editConfig(dir, (c) => {
     c.rope_scaling = null;
     c.model_type = 'gptj';
