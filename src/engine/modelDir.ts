@@ -1,6 +1,6 @@
 // A model directory in the Hugging Face layout: config.json (architecture), tokenizer.json,
-// tokenizer_config.json, optional generation_config.json, and onnx/*.onnx.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// tokenizer_config.json, optional generation_config.json and chat_template.jinja, and onnx/*.onnx.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { EngineInputError } from './errors';
 import { type JsonObject, optionalNumber, readJsonObject, requiredInt } from './jsonFile';
@@ -66,7 +66,7 @@ export function loadModelDir(dirArg: string, onnxFile?: string): ModelDir {
   const arch = readArch(config, configFile);
   const tokenizerJson = readJsonObject(join(dir, 'tokenizer.json'), 'tokenizer');
   const tokenizerConfigPath = join(dir, 'tokenizer_config.json');
-  const tokenizerConfig = readJsonObject(tokenizerConfigPath, 'tokenizer config');
+  const tokenizerConfig = withTemplateFile(readJsonObject(tokenizerConfigPath, 'tokenizer config'), dir);
   const generationPath = join(dir, 'generation_config.json');
   const generationConfig = existsSync(generationPath) ? readJsonObject(generationPath, 'generation config') : {};
   checkVocabularyFits(tokenizerJson, arch.vocabSize, dir);
@@ -121,6 +121,16 @@ export function readArch(config: JsonObject, file: string): ModelArch {
     bosTokenId: optionalId(config.bos_token_id),
     eosTokenIds: idList(config.eos_token_id),
   };
+}
+
+/**
+ * Newer exports keep the chat template in chat_template.jinja beside tokenizer_config.json;
+ * as in `transformers`, the file wins over a template inside the config.
+ */
+function withTemplateFile(tokenizerConfig: JsonObject, dir: string): JsonObject {
+  const file = join(dir, 'chat_template.jinja');
+  if (!existsSync(file)) return tokenizerConfig;
+  return { ...tokenizerConfig, chat_template: readFileSync(file, 'utf8') };
 }
 
 function optionalId(value: unknown): number | undefined {

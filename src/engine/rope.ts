@@ -7,7 +7,7 @@ import { EngineInputError } from './errors';
 import { type JsonObject, optionalNumber } from './jsonFile';
 
 export interface Rotary {
-  /** Dimensions of each head that rotate (even, ≤ head_dim). */
+  /** Dimensions of each head that rotate (even, ≤ head_dim; 0 in a layer without rotary embedding). */
   rotaryDim: number;
   /** Angular frequency of each rotating pair, length rotaryDim / 2. */
   invFreq: Float64Array;
@@ -49,8 +49,17 @@ export function rotaryLayout(config: JsonObject, headDim: number, layers: number
         : rotaryFromConfig({ rope_theta: localTheta, partial_rotary_factor: config.partial_rotary_factor }, headDim, file);
     byLayer = types.map((type) => (type === 'sliding_attention' ? local : global));
   }
-  return { byLayer, limit: longropeLimit(config, params, file) };
+  return { byLayer: withoutRope(config, byLayer), limit: longropeLimit(config, params, file) };
 }
+
+/** Layers that use no rotary embedding (SmolLM3's `no_rope_layers`, 0 = none): nothing to re-rotate. */
+function withoutRope(config: JsonObject, byLayer: Rotary[]): Rotary[] {
+  const flags = config.no_rope_layers;
+  if (!Array.isArray(flags) || flags.length !== byLayer.length) return byLayer;
+  return byLayer.map((rotary, l) => (flags[l] === 0 ? NO_ROTATION : rotary));
+}
+
+const NO_ROTATION: Rotary = { rotaryDim: 0, invFreq: new Float64Array(0) };
 
 /**
  * Each layer's attention type: `layer_types` when given, else Gemma 3's `sliding_window_pattern`

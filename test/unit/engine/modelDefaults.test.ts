@@ -99,3 +99,11 @@ test('a K/V type the engine cannot run is refused by name with what to use inste
   const streaming = { ...signature('float16'), inputMetadata: [{ name: 'past_key.0', isTensor: true, type: 'float16', shape: [] }] };
   assert.throws(() => graphKvType(streaming as never, 'streaming'), /streaming interface takes float32 K\/V only/);
 });
+
+test('chat_template.jinja beside the tokenizer config is the chat template, as in transformers', () => {
+  const dir = join(tempDir(), 'templated');
+  cpSync(family('llama'), dir, { recursive: true });
+  writeFileSync(join(dir, 'chat_template.jinja'), '{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}');
+  const model = loadModelDir(dir);
+  assert.match(String(model.tokenizerConfig.chat_template), /^\{% for m in messages %\}\[/);
+});

@@ -134,3 +134,11 @@ test('older Gemma 3 configs: local layers at rope_local_base_freq, every sixth l
   for (const [l, r] of layout.byLayer.entries()) assert.deepEqual(r.invFreq, (l + 1) % 6 === 0 ? global.invFreq : local.invFreq, `layer ${l}`);
   assert.throws(() => rotaryLayout({ layer_types: ['full_attention', 'chunked_attention'], rope_parameters: { full_attention: { rope_type: 'default' }, odd: 1 } }, 16, 2, 'c'), /no entry for layer type "chunked_attention"/);
 });
+
+test('layers without rotary embedding (no_rope_layers 0) keep their cached keys as they are', () => {
+  const layout = rotaryLayout({ rope_theta: 10000, no_rope_layers: [1, 1, 1, 0] }, 16, 4, 'c');
+  assert.deepEqual(layout.byLayer.map((r) => r.rotaryDim), [16, 16, 16, 0]);
+  const keys = Float32Array.from({ length: 16 }, (_, i) => i + 1);
+  rotateKeys(keys, 0, 1, 1, 16, layout.byLayer[3], -50);
+  assert.deepEqual(Array.from(keys), Array.from({ length: 16 }, (_, i) => i + 1));
+});
