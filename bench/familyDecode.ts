@@ -7,6 +7,7 @@
 // its mirror), against the adapter's float16 mirror that converts only each step's new rows.
 //
 //   node --import tsx bench/familyDecode.ts [--steps 300] [--json]
+import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Decoder } from '../src/engine/decoder';
@@ -14,7 +15,6 @@ import type { PastKv } from '../src/engine/graphInterface';
 import { loadModelDir } from '../src/engine/modelDir';
 import { SinkCache } from '../src/engine/sinkCache';
 import { median } from './lib/stats';
-import { readdirSync } from 'node:fs';
 
 const { values } = parseArgs({ options: { steps: { type: 'string' }, json: { type: 'boolean' } } });
 const steps = Number(values.steps ?? 300);

@@ -159,7 +159,7 @@ export class Decoder {
     const logitsTensor = out.logits;
     const returned = logitsTensor.dims[1];
     const rows = !allLogits && returned > 1 ? 1 : returned;
-    const logits = lastRows(logitsTensor, returned - rows, rows, this.vocabSize);
+    const logits = logitRows(logitsTensor, returned - rows, rows, this.vocabSize);
     checkFiniteLogits(logits, this.vocabSize, start + n - rows, this.path);
     const { keys, values } = this.graph.takeNew(out, past, n);
     for (const tensor of Object.values(out)) tensor.dispose();
@@ -227,7 +227,7 @@ function checkLayers(session: ort.InferenceSession, kind: DecoderInterface, arch
 }
 
 /** Rows `from`..`from + rows` of a logits tensor as float32 (float16 logits are converted). */
-function lastRows(tensor: ort.Tensor, from: number, rows: number, vocab: number): Float32Array {
+function logitRows(tensor: ort.Tensor, from: number, rows: number, vocab: number): Float32Array {
   if (tensor.type === 'float16') {
     const out = new Float32Array(rows * vocab);
     halvesToFloats(tensor.data as Uint16Array, from * vocab, out, 0, rows * vocab);
