@@ -45,10 +45,10 @@ export function checkTrainedPositions(arch: ModelArch, dir: string, shape: Cache
   const trained = arch.maxPositionEmbeddings;
   const bounded = shape.mode !== 'dense';
   if (bounded && sinks + shape.window > trained) {
-    throw new EngineInputError(
-      `sinks + window (${sinks} + ${shape.window}) exceeds max_position_embeddings (${trained}) of ${dir}: positions would leave the range the model was trained on; ` +
-        `use a window of at most ${trained - sinks} tokens`,
-    );
+    const why = arch.positionLimitReason
+      ? `the ${trained} positions ${dir} can use (${arch.positionLimitReason})`
+      : `max_position_embeddings (${trained}) of ${dir}: positions would leave the range the model was trained on`;
+    throw new EngineInputError(`sinks + window (${sinks} + ${shape.window}) exceeds ${why}; use a window of at most ${trained - sinks} tokens`);
   }
   // The pinned prompt may take at most half the chat stream's slots after the sinks, and all
   // of it must stay within the trained positions.
@@ -56,7 +56,7 @@ export function checkTrainedPositions(arch: ModelArch, dir: string, shape: Cache
   if (pinned > room) {
     throw new EngineInputError(
       `the pinned system prompt takes ${pinned} tokens, but with ${sinks} sinks and a ${shape.window}-token window ` +
-        `${bounded ? `within the ${trained} positions ${dir} was trained on ` : ''}it may take at most ${Math.max(0, room)}: shorten the system prompt` +
+        `${bounded ? `within the ${trained} positions ${dir} can use ` : ''}it may take at most ${Math.max(0, room)}: shorten the system prompt` +
         (bounded && room < shape.window ? ' or use a smaller window' : ''),
     );
   }

@@ -12,8 +12,9 @@ import { numberArg } from './cli/args';
 
 const USAGE = `usage:
   endless generate --model DIR (--prompt TEXT | --prompt-file FILE) [--max-tokens N] [--time-budget SECONDS] [--stream chat|editor] [--temperature T] [--seed N] [--system TEXT] [--ignore-eos]
-  endless ppl --model DIR --text FILE --mode sink|window|dense|recompute --sinks S --window W
-  endless check-cache --model DIR --text FILE --sinks S --window W
+  endless ppl --model DIR [--onnx FILE] --text FILE --mode sink|window|dense|recompute --sinks S --window W
+  endless check-cache --model DIR [--onnx FILE] --text FILE --sinks S --window W
+    (--onnx picks one graph of DIR/onnx by name, e.g. model_fp16.onnx; model.onnx by default)
   endless complete --model DIR --file F --line L --column C   (1-based, as the editor shows them)
 common options: --json  --threads N (0 lets the engine choose; at most the machine's cores)  (--model defaults to the bundled model)`;
 

@@ -10,8 +10,9 @@
 import './runtimeOffline';
 import * as ort from 'onnxruntime-node';
 import { EngineInputError } from './errors';
-import { checkFiniteLogits, checkGraphContract, checkProbe, describeLoadError } from './graphContract';
-import type { DecoderInterface, GraphInterface, PastKv } from './graphInterface';
+import { halvesToFloats } from './float16';
+import { checkFiniteLogits, checkGraphContract, checkProbe, describeLoadError, graphKvType } from './graphContract';
+import type { DecoderInterface, GraphInterface, KvType, PastKv } from './graphInterface';
 import { HfGraph } from './hfGraph';
 import type { ModelArch } from './modelDir';
 import { StreamingGraph } from './streamingGraph';
@@ -52,9 +53,11 @@ export class Decoder {
     readonly kind: DecoderInterface,
     private readonly arch: ModelArch,
     vocabSize: number,
+    /** Element type of the graph's K/V at the runtime boundary (the cache is float32 either way). */
+    readonly kvType: KvType,
   ) {
     this.vocabSize = vocabSize;
-    this.graph = kind === 'streaming' ? new StreamingGraph(arch) : new HfGraph(arch, session.outputNames);
+    this.graph = kind === 'streaming' ? new StreamingGraph(arch) : new HfGraph(arch, session.outputNames, kvType);
   }
 
   static async load(onnxPath: string, arch: ModelArch, options: DecoderOptions): Promise<Decoder> {
@@ -68,7 +71,7 @@ export class Decoder {
     }
     const prefill = options.prefillThreads ?? options.threads;
     const prefillSession = prefill === options.threads ? session : await openSession(onnxPath, prefill);
-    const decoder = new Decoder(session, prefillSession, kind, arch, vocab);
+    const decoder = new Decoder(session, prefillSession, kind, arch, vocab, graphKvType(session, kind));
     decoder.decodeThreads = options.threads;
     decoder.prefillThreads = prefill;
     decoder.path = onnxPath;
@@ -155,12 +158,8 @@ export class Decoder {
     const out = fetches ? await session.run(feeds, fetches) : await session.run(feeds);
     const logitsTensor = out.logits;
     const returned = logitsTensor.dims[1];
-    let logits = logitsTensor.data as Float32Array;
-    let rows = returned;
-    if (!allLogits && returned > 1) {
-      logits = logits.subarray((returned - 1) * this.vocabSize);
-      rows = 1;
-    }
+    const rows = !allLogits && returned > 1 ? 1 : returned;
+    const logits = logitRows(logitsTensor, returned - rows, rows, this.vocabSize);
     checkFiniteLogits(logits, this.vocabSize, start + n - rows, this.path);
     const { keys, values } = this.graph.takeNew(out, past, n);
     for (const tensor of Object.values(out)) tensor.dispose();
@@ -218,9 +217,6 @@ function checkLayers(session: ort.InferenceSession, kind: DecoderInterface, arch
   const name = kind === 'streaming' ? 'past_key.0' : 'past_key_values.0.key';
   const meta = session.inputMetadata.find((m) => m.name === name);
   if (meta && meta.isTensor) {
-    if (meta.type !== 'float32') {
-      throw new EngineInputError(`${path} keeps its KV cache in ${meta.type}; Endless needs a float32 KV cache`);
-    }
     const [kvDim, headDimDim] = kind === 'streaming' ? [meta.shape[2], meta.shape[3]] : [meta.shape[1], meta.shape[3]];
     if ((typeof kvDim === 'number' && kvDim !== arch.kvHeads) || (typeof headDimDim === 'number' && headDimDim !== arch.headDim)) {
       throw new EngineInputError(
@@ -228,6 +224,16 @@ function checkLayers(session: ort.InferenceSession, kind: DecoderInterface, arch
       );
     }
   }
+}
+
+/** Rows `from`..`from + rows` of a logits tensor as float32 (float16 logits are converted). */
+function logitRows(tensor: ort.Tensor, from: number, rows: number, vocab: number): Float32Array {
+  if (tensor.type === 'float16') {
+    const out = new Float32Array(rows * vocab);
+    halvesToFloats(tensor.data as Uint16Array, from * vocab, out, 0, rows * vocab);
+    return out;
+  }
+  return (tensor.data as Float32Array).subarray(from * vocab, (from + rows) * vocab);
 }
 
 function logitsWidth(session: ort.InferenceSession): number | undefined {

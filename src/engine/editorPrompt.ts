@@ -1,6 +1,7 @@
 // Builds the editor stream (docs/prompt-format.md): context chunks flow through the window,
 // oldest first, each streamed once while it is still in the window; the cursor block stays at
 // the tail, suffix first, so typing at the cursor only appends tokens.
+import { type FimFormat, fimBlock, fimFormat } from './fimFormat';
 import type { ContextChunk, EditorContext } from './protocol';
 import { append } from './tokenList';
 import type { TextTokenizer } from './tokenizer';
@@ -31,11 +32,18 @@ export class EditorPrompt {
   private tailStart = -1;
   private epoch = -1;
 
-  constructor(private readonly tokenizer: TextTokenizer) {}
+  /** The model's fill-in-the-middle layout; none means completions see the prefix only. */
+  readonly fim: FimFormat | undefined;
+
+  constructor(
+    private readonly tokenizer: TextTokenizer,
+    modelType?: string,
+  ) {
+    this.fim = fimFormat(tokenizer, modelType);
+  }
 
   get hasFim(): boolean {
-    const s = this.tokenizer.special;
-    return s.fimPrefix !== undefined && s.fimSuffix !== undefined && s.fimMiddle !== undefined;
+    return this.fim !== undefined;
   }
 
   /**
@@ -103,8 +111,8 @@ export class EditorPrompt {
     const s = this.tokenizer.special;
     const header = s.fileSep === undefined ? [] : [s.fileSep, ...this.tokenizer.encodeText(`${context.path}\n`)];
     const prefix = this.tokenizer.encodeText(context.prefix);
-    if (s.fimPrefix === undefined || s.fimSuffix === undefined || s.fimMiddle === undefined) return [...header, ...prefix];
-    return [...header, s.fimSuffix, ...this.tokenizer.encodeText(context.suffix), s.fimPrefix, ...prefix, s.fimMiddle];
+    if (!this.fim) return [...header, ...prefix];
+    return [...header, ...fimBlock(this.fim, prefix, this.tokenizer.encodeText(context.suffix))];
   }
 }
 

@@ -93,7 +93,7 @@ export class Engine {
       editor: new Stream(decoder, model.arch, this.streamOptions(shape.window)),
     };
     this.chatPrompt = chatPrompt;
-    this.editorPrompt = new EditorPrompt(tokenizer);
+    this.editorPrompt = new EditorPrompt(tokenizer, model.arch.modelType);
     this.info = {
       name: model.name,
       dir: model.dir,
@@ -107,7 +107,7 @@ export class Engine {
       decodeThreads: decoder.decodeThreads,
       prefillThreads: decoder.prefillThreads,
       window: shape.window,
-      notices: shape.notices,
+      notices: this.editorPrompt.hasFim ? shape.notices : [...shape.notices, NO_FIM_NOTICE],
     };
   }
 
@@ -206,7 +206,9 @@ export class Engine {
     const t0 = performance.now();
     if (!(yield* this.fillEditor(context, progress, deadline(options, t0)))) return 'time';
     const s = this.tokenizer.special;
-    const eos = [...s.eos, s.fileSep, s.fimPrefix, s.fimSuffix, s.fimMiddle, s.imStart].filter((id): id is number => id !== undefined);
+    const fim = this.editorPrompt.fim;
+    const markers = fim ? [fim.prefix, fim.suffix, fim.middle, ...fim.stops] : [];
+    const eos = [...s.eos, s.fileSep, ...markers, s.imStart].filter((id): id is number => id !== undefined);
     const reason = yield* this.generateInto(this.streams.editor, eos, options, progress, onText, t0);
     this.lastLatency.editor = performance.now() - t0;
     return reason;
@@ -330,6 +332,10 @@ async function* feedWithin(stream: Stream, ids: readonly number[], until: number
   }
 }
 
+/** Said once at load when the model has no fill-in-the-middle tokens (fimFormat.ts). */
+export const NO_FIM_NOTICE =
+  'This model has no fill-in-the-middle tokens: inline completions continue the text before the cursor and do not see the text after it.';
+
 /** The cache shape's rules (cacheShape.ts); a window of 0 is derived from the model at load. */
 function checkSetup(setup: EngineSetup): void {
   if (!Number.isInteger(setup.window) || setup.window < 0) throw new EngineInputError(`window must be a whole number (0 derives it from the model), got ${setup.window}`);
@@ -374,11 +380,18 @@ function cacheShape(model: ModelDir, setup: EngineSetup, pinned: number): CacheS
   const least = Math.max(MIN_WINDOW, setup.sinks + 1, pinned);
   if (chat.window < least) {
     throw new EngineInputError(
-      `the pinned system prompt (${pinned} tokens) leaves no room for a chat window in the ${maxPositions} positions ${model.dir} was trained on; shorten endless.pinnedSystemPrompt`,
+      `the pinned system prompt (${pinned} tokens) leaves no room for a chat window in the ${maxPositions} positions ${model.dir} can use; shorten endless.pinnedSystemPrompt`,
     );
   }
-  const notices = chat.clamped
-    ? [`The chat window is ${chat.window} tokens, not ${editor.window}: the pinned system prompt (${pinned} tokens) and ${setup.sinks} sinks must fit the model's ${maxPositions} trained positions. Shorten endless.pinnedSystemPrompt for a longer window.`]
-    : [];
+  const why = model.arch.positionLimitReason ? ` (${model.arch.positionLimitReason})` : '';
+  const notices: string[] = [];
+  if (editor.clamped) {
+    notices.push(`The window is ${editor.window} tokens, not the default ${CACHE_DEFAULTS.window}: the model can use ${maxPositions} positions${why}, and ${setup.sinks} sinks take some of them.`);
+  }
+  if (chat.clamped) {
+    notices.push(
+      `The chat window is ${chat.window} tokens, not ${editor.window}: the pinned system prompt (${pinned} tokens) and ${setup.sinks} sinks must fit the ${maxPositions} positions the model can use${why}. Shorten endless.pinnedSystemPrompt for a longer window.`,
+    );
+  }
   return { window: editor.window, chatWindow: chat.window, pinned, notices };
 }

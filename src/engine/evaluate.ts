@@ -1,6 +1,7 @@
 // Evaluations over the same cache machinery the product uses: perplexity of a long text in any
 // cache mode, and the cache check that proves eviction and re-rotation right for a model.
 import type { Decoder } from './decoder';
+import type { KvType } from './graphInterface';
 import type { ModelArch } from './modelDir';
 import type { CacheMode } from './protocol';
 import { SinkCache } from './sinkCache';
@@ -119,6 +120,8 @@ export interface CacheCheck {
   logitsDiff: number;
   /** Largest |difference| of layer-0 keys and values (context-free, so exact up to rounding). */
   layer0KvDiff: number;
+  /** Largest |value| among the cold prefill's layer-0 keys and values (sets the float16 rounding bound). */
+  layer0Scale: number;
 }
 
 export interface CacheCheckReport {
@@ -139,13 +142,19 @@ export interface CacheCheckReport {
    * stays within it, a wrong one lands far outside.
    */
   windowShiftNoise: number | null;
+  /** Element type of the graph's K/V: float16 graphs round every K/V they hand over. */
+  kvType: KvType;
+  /** Bound on maxLayer0KvDiff: 1e-3, or for float16 K/V four units in the last place of the largest value. */
+  layer0Tolerance: number;
+  /** Bound on windowShiftLogitsDiff: a few times the graph's own noise, at least 1e-3. */
+  windowShiftTolerance: number | null;
 }
 
-/** Whether a report proves the cache right: layer 0 exact, and every layer within the graph's noise. */
+/** Whether a report proves the cache right: layer 0 exact to the K/V's rounding, and every layer within the graph's noise. */
 export function cacheCheckPassed(report: CacheCheckReport): boolean {
   const shift = report.windowShiftLogitsDiff;
-  const shiftOk = shift === null || shift <= Math.max(1e-3, 2 * (report.windowShiftNoise ?? 0));
-  return report.maxLayer0KvDiff <= 1e-3 && shiftOk;
+  const shiftOk = shift === null || shift <= report.windowShiftTolerance!;
+  return report.maxLayer0KvDiff <= report.layer0Tolerance && shiftOk;
 }
 
 /**
@@ -193,14 +202,24 @@ export async function checkCache(setup: EvalSetup, ids: readonly number[], maxCh
       `the text (${ids.length} tokens) never filled the cache (${stream.cache.capacity} slots): use a longer text or a smaller window`,
     );
   }
+  const kvType = setup.decoder.kvType;
+  // float16 keeps 11 significant bits: a stored K/V is off by up to half a unit in the last
+  // place of its binade (2^-11 of its size), and the graph's float16 arithmetic adds a little;
+  // 2^-8 of the largest value allows four such units. The shift check compares logits that two
+  // runs computed in float16, so it gets twice the noise margin of float32 graphs.
+  const scale = checks.reduce((max, c) => Math.max(max, c.layer0Scale), 0);
+  const noise = shifted && shifted.evicted > 0 ? shifted.noise : null;
   return {
     sinks: stream.sinks,
     window: setup.window,
     checks,
     maxLogitsDiff: checks.reduce((max, c) => Math.max(max, c.logitsDiff), 0),
     maxLayer0KvDiff: checks.reduce((max, c) => Math.max(max, c.layer0KvDiff), 0),
-    windowShiftLogitsDiff: shifted && shifted.evicted > 0 ? windowShiftLogitsDiff : null,
-    windowShiftNoise: shifted && shifted.evicted > 0 ? shifted.noise : null,
+    windowShiftLogitsDiff: noise !== null ? windowShiftLogitsDiff : null,
+    windowShiftNoise: noise,
+    kvType,
+    layer0Tolerance: kvType === 'float16' ? Math.max(1e-3, scale * 2 ** -8) : 1e-3,
+    windowShiftTolerance: noise === null ? null : Math.max(1e-3, (kvType === 'float16' ? 4 : 2) * noise),
   };
 }
 
@@ -266,7 +285,7 @@ class ShiftCheck {
 async function compareWithColdPrefill(
   setup: EvalSetup,
   stream: Stream,
-): Promise<{ cached: number; logitsDiff: number; layer0KvDiff: number }> {
+): Promise<Omit<CacheCheck, 'streamed' | 'evictions'>> {
   const n = stream.cache.length;
   const tokens = Array.from(stream.cache.tokens.subarray(0, n));
   const cold = new SinkCache(setup.arch, n);
@@ -286,7 +305,14 @@ async function compareWithColdPrefill(
       maxAbsDiff(stream.cache.keys[0], cold.keys[0], floats),
       maxAbsDiff(stream.cache.values[0], cold.values[0], floats),
     ),
+    layer0Scale: Math.max(maxAbs(cold.keys[0], floats), maxAbs(cold.values[0], floats)),
   };
+}
+
+function maxAbs(a: Float32Array, length: number): number {
+  let max = 0;
+  for (let i = 0; i < length; i++) max = Math.max(max, Math.abs(a[i]));
+  return max;
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, length: number): number {

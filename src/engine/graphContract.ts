@@ -3,12 +3,15 @@
 // expected and what was found, instead of a runtime error from deep inside or a silently
 // corrupted cache:
 //  - every input is one the engine can fill, with the element type it feeds;
-//  - every output the interface needs is there, float32, with the heads and head size of config.json;
+//  - every output the interface needs is there, with the heads and head size of config.json;
+//  - K/V are float32, or float16 throughout for the with-past interface (the Hub's fp16 and
+//    q4f16 exports); logits float32 or float16;
 //  - one probe step returns logits of the vocabulary's width and K/V of the configured size;
 //  - logits are finite (NaN or ±Infinity stops generation instead of sampling garbage);
 //  - a missing external-data file is named.
 import type { InferenceSession } from 'onnxruntime-node';
 import { EngineInputError } from './errors';
+import type { KvType } from './graphInterface';
 import type { ModelArch } from './modelDir';
 
 /** What the contract reads of a session. */
@@ -74,10 +77,12 @@ export function checkGraphContract(graph: GraphSignature, path: string, arch: Mo
         `  found inputs: ${graph.inputNames.join(', ')}`,
     );
   }
+  const kvType = graphKvType(graph, kind);
   for (const meta of graph.inputMetadata) {
-    const want = past.has(meta.name) ? 'float32' : filled[meta.name];
+    const want = past.has(meta.name) ? kvType : filled[meta.name];
     if (meta.isTensor && want && meta.type !== want) {
-      throw new EngineInputError(`${path}: input ${meta.name} is ${meta.type}, but Endless feeds ${want}; re-export the graph with ${want} ${meta.name}`);
+      const what = past.has(meta.name) ? `the first layer's past keys are ${kvType}, so Endless feeds every past K/V as ${kvType}` : `Endless feeds ${want}`;
+      throw new EngineInputError(`${path}: input ${meta.name} is ${meta.type}, but ${what}; re-export the graph with ${want} ${meta.name}`);
     }
   }
   const outputs = new Set(graph.outputNames);
@@ -91,8 +96,11 @@ export function checkGraphContract(graph: GraphSignature, path: string, arch: Mo
   for (const meta of graph.outputMetadata) {
     if (!meta.isTensor) continue;
     const isKv = meta.name !== 'logits' && kvOutputNames(kind, arch.layers).includes(meta.name);
-    if ((meta.name === 'logits' || isKv) && meta.type !== 'float32') {
-      throw new EngineInputError(`${path}: output ${meta.name} is ${meta.type}; Endless needs float32 logits and K/V`);
+    if (isKv && meta.type !== kvType) {
+      throw new EngineInputError(`${path}: output ${meta.name} is ${meta.type}, but its past K/V inputs are ${kvType}; present K/V must match them`);
+    }
+    if (meta.name === 'logits' && !LOGIT_TYPES.includes(meta.type)) {
+      throw new EngineInputError(`${path}: output logits is ${meta.type}; Endless reads float32 or float16 logits`);
     }
     if (meta.name === 'logits') {
       const width = meta.shape[meta.shape.length - 1];
@@ -105,6 +113,23 @@ export function checkGraphContract(graph: GraphSignature, path: string, arch: Mo
       checkKvShape(path, meta.name, arch, typeof heads === 'number' ? heads : undefined, typeof dim === 'number' ? dim : undefined, meta.shape);
     }
   }
+}
+
+const LOGIT_TYPES: readonly string[] = ['float32', 'float16'];
+
+/**
+ * The element type of the graph's K/V, read from its first past key: float32 for both
+ * interfaces, float16 also for the with-past interface. Anything else is refused by name.
+ */
+export function graphKvType(graph: GraphSignature, kind: Interface): KvType {
+  const name = kind === 'streaming' ? 'past_key.0' : 'past_key_values.0.key';
+  const meta = graph.inputMetadata.find((m) => m.name === name);
+  const type = meta && meta.isTensor ? meta.type : 'float32';
+  if (type === 'float32' || (type === 'float16' && kind === 'hf-with-past')) return type;
+  const path = kind === 'streaming' ? 'the streaming interface takes float32 K/V only' : 'Endless runs float32 or float16 K/V';
+  throw new EngineInputError(
+    `the graph keeps its KV cache in ${type} (input ${name}); ${path}. Use the model's fp32, fp16, q4 or q4f16 ONNX file instead`,
+  );
 }
 
 function checkKvShape(path: string, name: string, arch: ModelArch, heads: number | undefined, dim: number | undefined, shape: readonly unknown[]): void {

@@ -4,6 +4,9 @@ import type * as ort from 'onnxruntime-node';
 
 export type DecoderInterface = 'streaming' | 'hf-with-past';
 
+/** Element type of the K/V tensors a graph takes and returns (the cache itself is always float32). */
+export type KvType = 'float32' | 'float16';
+
 export interface PastKv {
   /** Per layer, `[capacity, kvHeads, headDim]`; only the first `length` slots are read. */
   keys: readonly Float32Array[];

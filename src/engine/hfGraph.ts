@@ -6,8 +6,11 @@
 // outputs), so between evictions the present of one step is the past of the next with no copy
 // through JavaScript. The mirror is rebuilt from the cache only when the cache changed other
 // than by appending the last step's tokens (an eviction, a truncation, another stream's cache).
+// A graph with float16 K/V (the Hub's fp16 and q4f16 exports) gets float16 mirrors: a step
+// converts only its new rows to the float32 cache, and a rebuild converts the cache once.
 import * as ort from 'onnxruntime-node';
-import type { GraphInterface, NewKv, PastKv } from './graphInterface';
+import { floatsToHalves, halvesToFloats } from './float16';
+import type { GraphInterface, KvType, NewKv, PastKv } from './graphInterface';
 import type { ModelArch } from './modelDir';
 
 interface Mirror {
@@ -23,13 +26,14 @@ export class HfGraph implements GraphInterface {
   readonly kind = 'hf-with-past';
   private readonly rowFloats: number;
   /** [buffer 0 | 1][layer]: head-major K and V. */
-  private keys: Float32Array[][] = [[], []];
-  private values: Float32Array[][] = [[], []];
+  private keys: KvBuffer[][] = [[], []];
+  private values: KvBuffer[][] = [[], []];
   private mirror: Mirror | undefined;
 
   constructor(
     private readonly arch: ModelArch,
     private readonly outputNames: readonly string[],
+    private readonly kvType: KvType = 'float32',
   ) {
     this.rowFloats = arch.kvHeads * arch.headDim;
   }
@@ -55,8 +59,8 @@ export class HfGraph implements GraphInterface {
     const floats = len * this.rowFloats;
     const dims = [1, kvHeads, len, headDim];
     for (let l = 0; l < this.arch.layers; l++) {
-      feeds[`past_key_values.${l}.key`] = new ort.Tensor('float32', this.keys[current][l].subarray(0, floats), dims);
-      feeds[`past_key_values.${l}.value`] = new ort.Tensor('float32', this.values[current][l].subarray(0, floats), dims);
+      feeds[`past_key_values.${l}.key`] = new ort.Tensor(this.kvType, this.keys[current][l].subarray(0, floats), dims);
+      feeds[`past_key_values.${l}.value`] = new ort.Tensor(this.kvType, this.values[current][l].subarray(0, floats), dims);
     }
   }
 
@@ -70,8 +74,8 @@ export class HfGraph implements GraphInterface {
     const fetches: Record<string, ort.Tensor | null> = {};
     for (const name of this.outputNames) fetches[name] = null;
     for (let l = 0; l < this.arch.layers; l++) {
-      fetches[`present.${l}.key`] = new ort.Tensor('float32', this.keys[next][l].subarray(0, floats), dims);
-      fetches[`present.${l}.value`] = new ort.Tensor('float32', this.values[next][l].subarray(0, floats), dims);
+      fetches[`present.${l}.key`] = new ort.Tensor(this.kvType, this.keys[next][l].subarray(0, floats), dims);
+      fetches[`present.${l}.value`] = new ort.Tensor(this.kvType, this.values[next][l].subarray(0, floats), dims);
     }
     return fetches;
   }
@@ -98,8 +102,8 @@ export class HfGraph implements GraphInterface {
     const floats = Math.max(tokens, 64, Math.ceil((have / this.rowFloats) * 2)) * this.rowFloats;
     for (const side of [0, 1] as const) {
       for (let l = 0; l < this.arch.layers; l++) {
-        const k = new Float32Array(floats);
-        const v = new Float32Array(floats);
+        const k = this.kvType === 'float16' ? new Uint16Array(floats) : new Float32Array(floats);
+        const v = this.kvType === 'float16' ? new Uint16Array(floats) : new Float32Array(floats);
         if (this.keys[side][l]) {
           k.set(this.keys[side][l]);
           v.set(this.values[side][l]);
@@ -111,24 +115,30 @@ export class HfGraph implements GraphInterface {
   }
 
   /** The last `n` tokens of a head-major tensor of `total` tokens, as `[n, kvHeads, headDim]`. */
-  private lastRows(data: Float32Array, total: number, n: number): Float32Array {
+  private lastRows(data: KvBuffer, total: number, n: number): Float32Array {
     const { kvHeads, headDim } = this.arch;
     const outBuf = new Float32Array(n * kvHeads * headDim);
     for (let h = 0; h < kvHeads; h++) {
       for (let t = 0; t < n; t++) {
         const src = (h * total + total - n + t) * headDim;
-        outBuf.set(data.subarray(src, src + headDim), (t * kvHeads + h) * headDim);
+        const dst = (t * kvHeads + h) * headDim;
+        if (data instanceof Uint16Array) halvesToFloats(data, src, outBuf, dst, headDim);
+        else outBuf.set(data.subarray(src, src + headDim), dst);
       }
     }
     return outBuf;
   }
 }
 
-function toHeadMajor(src: Float32Array, dst: Float32Array, len: number, kvHeads: number, headDim: number): void {
+type KvBuffer = Float32Array | Uint16Array;
+
+function toHeadMajor(src: Float32Array, dst: KvBuffer, len: number, kvHeads: number, headDim: number): void {
   for (let t = 0; t < len; t++) {
     for (let h = 0; h < kvHeads; h++) {
       const from = (t * kvHeads + h) * headDim;
-      dst.set(src.subarray(from, from + headDim), (h * len + t) * headDim);
+      const to = (h * len + t) * headDim;
+      if (dst instanceof Uint16Array) floatsToHalves(src, from, dst, to, headDim);
+      else dst.set(src.subarray(from, from + headDim), to);
     }
   }
 }

@@ -1,10 +1,11 @@
 // A model directory in the Hugging Face layout: config.json (architecture), tokenizer.json,
-// tokenizer_config.json, optional generation_config.json, and onnx/*.onnx.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// tokenizer_config.json, optional generation_config.json and chat_template.jinja, and onnx/*.onnx.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { EngineInputError } from './errors';
 import { type JsonObject, optionalNumber, readJsonObject, requiredInt } from './jsonFile';
-import { type Rotary, rotaryFromConfig } from './rope';
+import { positionLimit } from './positionLimit';
+import { type Rotary, rotaryLayout } from './rope';
 
 export interface ModelArch {
   modelType: string;
@@ -13,8 +14,14 @@ export interface ModelArch {
   kvHeads: number;
   headDim: number;
   vocabSize: number;
+  /**
+   * Positions a cache may use: max_position_embeddings, or less where the model's sliding
+   * window or rope scaling bounds them (positionLimit.ts; `positionLimitReason` says why).
+   */
   maxPositionEmbeddings: number;
-  rotary: Rotary;
+  positionLimitReason?: string;
+  /** The rotary embedding of each layer, for re-rotating its cached keys. */
+  rotaryByLayer: Rotary[];
   bosTokenId?: number;
   eosTokenIds: number[];
 }
@@ -43,7 +50,11 @@ const UNSUPPORTED_MODEL_TYPES: Record<string, string> = {
   falcon: 'ALiBi or parallel rotary variants',
 };
 
-export function loadModelDir(dirArg: string): ModelDir {
+/**
+ * Loads a model directory. `onnxFile` picks one graph of onnx/ by file name (a folder may hold
+ * several precisions: model.onnx, model_fp16.onnx, model_q4.onnx…); by default model.onnx.
+ */
+export function loadModelDir(dirArg: string, onnxFile?: string): ModelDir {
   const dir = resolve(dirArg);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new EngineInputError(
@@ -55,7 +66,7 @@ export function loadModelDir(dirArg: string): ModelDir {
   const arch = readArch(config, configFile);
   const tokenizerJson = readJsonObject(join(dir, 'tokenizer.json'), 'tokenizer');
   const tokenizerConfigPath = join(dir, 'tokenizer_config.json');
-  const tokenizerConfig = readJsonObject(tokenizerConfigPath, 'tokenizer config');
+  const tokenizerConfig = withTemplateFile(readJsonObject(tokenizerConfigPath, 'tokenizer config'), dir);
   const generationPath = join(dir, 'generation_config.json');
   const generationConfig = existsSync(generationPath) ? readJsonObject(generationPath, 'generation config') : {};
   checkVocabularyFits(tokenizerJson, arch.vocabSize, dir);
@@ -63,7 +74,7 @@ export function loadModelDir(dirArg: string): ModelDir {
     dir,
     name: typeof config._name_or_path === 'string' && config._name_or_path ? basename(config._name_or_path) : basename(dir),
     arch,
-    onnxPath: findOnnx(dir),
+    onnxPath: findOnnx(dir, onnxFile),
     tokenizerJson,
     tokenizerConfig,
     generationConfig,
@@ -78,7 +89,6 @@ export function readArch(config: JsonObject, file: string): ModelArch {
       `model_type "${modelType}" in ${file} uses ${unsupported}; Endless needs rotate-half RoPE (Llama, Qwen2, Mistral, Phi-3, SmolLM…)`,
     );
   }
-  const layers = requiredInt(config, 'num_hidden_layers', file);
   const heads = requiredInt(config, 'num_attention_heads', file);
   const kvHeads = optionalNumber(config, 'num_key_value_heads', file) ?? heads;
   if (!Number.isInteger(kvHeads) || kvHeads <= 0 || heads % kvHeads !== 0) {
@@ -95,6 +105,9 @@ export function readArch(config: JsonObject, file: string): ModelArch {
   if (!Number.isInteger(headDim) || headDim <= 0) {
     throw new EngineInputError(`head_dim in ${file} must be a positive integer, found ${headDim}`);
   }
+  const layers = requiredInt(config, 'num_hidden_layers', file);
+  const rope = rotaryLayout(config, headDim, layers, file);
+  const limit = positionLimit(config, file, layers, rope);
   return {
     modelType,
     layers,
@@ -102,11 +115,22 @@ export function readArch(config: JsonObject, file: string): ModelArch {
     kvHeads,
     headDim,
     vocabSize: requiredInt(config, 'vocab_size', file),
-    maxPositionEmbeddings: optionalNumber(config, 'max_position_embeddings', file) ?? 2048,
-    rotary: rotaryFromConfig(config, headDim, file),
+    maxPositionEmbeddings: limit.positions,
+    positionLimitReason: limit.reason,
+    rotaryByLayer: rope.byLayer,
     bosTokenId: optionalId(config.bos_token_id),
     eosTokenIds: idList(config.eos_token_id),
   };
+}
+
+/**
+ * Newer exports keep the chat template in chat_template.jinja beside tokenizer_config.json;
+ * as in `transformers`, the file wins over a template inside the config.
+ */
+function withTemplateFile(tokenizerConfig: JsonObject, dir: string): JsonObject {
+  const file = join(dir, 'chat_template.jinja');
+  if (!existsSync(file)) return tokenizerConfig;
+  return { ...tokenizerConfig, chat_template: readFileSync(file, 'utf8') };
 }
 
 function optionalId(value: unknown): number | undefined {
@@ -119,11 +143,17 @@ function idList(value: unknown): number[] {
   return one === undefined ? [] : [one];
 }
 
-function findOnnx(dir: string): string {
+function findOnnx(dir: string, file?: string): string {
   const onnxDir = join(dir, 'onnx');
   const candidates = existsSync(onnxDir) ? readdirSync(onnxDir).filter((f) => f.endsWith('.onnx')).sort() : [];
   if (candidates.length === 0) {
     throw new EngineInputError(`no ONNX graph in ${onnxDir} (expected onnx/model.onnx)`);
+  }
+  if (file !== undefined) {
+    if (!candidates.includes(file)) {
+      throw new EngineInputError(`no graph named ${JSON.stringify(file)} in ${onnxDir}; it holds ${candidates.join(', ')}`);
+    }
+    return join(onnxDir, file);
   }
   // A directory may hold several precisions; the plain export is the reference.
   const chosen = candidates.includes('model.onnx') ? 'model.onnx' : candidates[0];

@@ -5,15 +5,78 @@
 // (partial rotary); dimension i pairs with i + rotaryDim/2.
 import { EngineInputError } from './errors';
 import { type JsonObject, optionalNumber } from './jsonFile';
+import { applyScaling, longropeLimit, objectField, pickScaling } from './ropeScaling';
 
 export interface Rotary {
-  /** Dimensions of each head that rotate (even, ≤ head_dim). */
+  /** Dimensions of each head that rotate (even, ≤ head_dim; 0 in a layer without rotary embedding). */
   rotaryDim: number;
   /** Angular frequency of each rotating pair, length rotaryDim / 2. */
   invFreq: Float64Array;
 }
 
-const SUPPORTED_ROPE_TYPES = ['default', 'linear', 'llama3', 'dynamic'];
+/** How a model's rotary embedding is laid out over its layers, and the positions it holds for. */
+export interface RotaryLayout {
+  /** One per layer (Gemma 3 rotates its local and global layers at different frequencies). */
+  byLayer: Rotary[];
+  /** Set when the rope type itself bounds the positions (longrope switches factors past it). */
+  limit?: { positions: number; reason: string };
+}
+
+/**
+ * The rotary layout of every layer. Per-layer frequencies come from `rope_parameters` keyed by
+ * layer type (`full_attention`, `sliding_attention`, with `layer_types` naming each layer's),
+ * or from the older Gemma 3 fields (`rope_local_base_freq` for the sliding layers).
+ */
+export function rotaryLayout(config: JsonObject, headDim: number, layers: number, file: string): RotaryLayout {
+  const params = objectField(config, 'rope_parameters');
+  const types = layerTypes(config, layers);
+  let byLayer: Rotary[];
+  if (params && isPerLayerType(params)) {
+    const byType = new Map<string, Rotary>();
+    byLayer = types.map((type) => {
+      const p = objectField(params, type);
+      if (!p) throw new EngineInputError(`rope_parameters in ${file} has no entry for layer type "${type}"`);
+      if (!byType.has(type)) byType.set(type, rotaryFromConfig({ ...config, rope_parameters: p }, headDim, file));
+      return byType.get(type)!;
+    });
+  } else {
+    const global = rotaryFromConfig(config, headDim, file);
+    const localTheta = optionalNumber(config, 'rope_local_base_freq', file);
+    const local =
+      localTheta === undefined
+        ? global
+        : rotaryFromConfig({ rope_theta: localTheta, partial_rotary_factor: config.partial_rotary_factor }, headDim, file);
+    byLayer = types.map((type) => (type === 'sliding_attention' ? local : global));
+  }
+  return { byLayer: withoutRope(config, byLayer), limit: longropeLimit(config, params, file) };
+}
+
+/** Layers that use no rotary embedding (SmolLM3's `no_rope_layers`, 0 = none): nothing to re-rotate. */
+function withoutRope(config: JsonObject, byLayer: Rotary[]): Rotary[] {
+  const flags = config.no_rope_layers;
+  if (!Array.isArray(flags) || flags.length !== byLayer.length) return byLayer;
+  return byLayer.map((rotary, l) => (flags[l] === 0 ? NO_ROTATION : rotary));
+}
+
+const NO_ROTATION: Rotary = { rotaryDim: 0, invFreq: new Float64Array(0) };
+
+/**
+ * Each layer's attention type: `layer_types` when given, else Gemma 3's `sliding_window_pattern`
+ * (every n-th layer global), else all full attention.
+ */
+export function layerTypes(config: JsonObject, layers: number): string[] {
+  if (Array.isArray(config.layer_types) && config.layer_types.length === layers) return config.layer_types.map(String);
+  const pattern = config.sliding_window_pattern ?? config._sliding_window_pattern;
+  if (typeof pattern === 'number' && pattern > 1 && typeof config.sliding_window === 'number') {
+    return Array.from({ length: layers }, (_, i) => ((i + 1) % pattern === 0 ? 'full_attention' : 'sliding_attention'));
+  }
+  return Array.from({ length: layers }, () => 'full_attention');
+}
+
+function isPerLayerType(params: JsonObject): boolean {
+  return Object.values(params).some((v) => v !== null && typeof v === 'object' && !Array.isArray(v));
+}
+
 
 /**
  * Reads the rotary layout from config.json. `rope_parameters` (newer `transformers`) and the
@@ -27,10 +90,7 @@ export function rotaryFromConfig(config: JsonObject, headDim: number, file: stri
       `${file} declares interleaved rotary embeddings; Endless supports the rotate-half convention only`,
     );
   }
-  const params =
-    config.rope_parameters && typeof config.rope_parameters === 'object' && !Array.isArray(config.rope_parameters)
-      ? (config.rope_parameters as JsonObject)
-      : {};
+  const params = objectField(config, 'rope_parameters') ?? {};
   const theta = optionalNumber(params, 'rope_theta', file) ?? optionalNumber(config, 'rope_theta', file) ?? 10000;
   const partial =
     optionalNumber(params, 'partial_rotary_factor', file) ?? optionalNumber(config, 'partial_rotary_factor', file) ?? 1;
@@ -49,49 +109,8 @@ export function rotaryFromConfig(config: JsonObject, headDim: number, file: stri
   for (let i = 0; i < half; i++) invFreq[i] = 1 / Math.pow(theta, (2 * i) / rotaryDim);
 
   const scaling = pickScaling(config, params);
-  if (scaling) applyScaling(invFreq, scaling, file);
+  if (scaling) applyScaling(invFreq, scaling, { theta, rotaryDim, maxPositions: optionalNumber(config, 'max_position_embeddings', file) }, file);
   return { rotaryDim, invFreq };
-}
-
-function pickScaling(config: JsonObject, params: JsonObject): JsonObject | undefined {
-  const s = config.rope_scaling;
-  if (s && typeof s === 'object' && !Array.isArray(s)) return s as JsonObject;
-  if (typeof params.rope_type === 'string') return params;
-  return undefined;
-}
-
-function applyScaling(invFreq: Float64Array, scaling: JsonObject, file: string): void {
-  const type = String(scaling.rope_type ?? scaling.type ?? 'default');
-  if (!SUPPORTED_ROPE_TYPES.includes(type)) {
-    throw new EngineInputError(
-      `rope_scaling type "${type}" in ${file} is not supported (supported: ${SUPPORTED_ROPE_TYPES.join(', ')})`,
-    );
-  }
-  if (type === 'default' || type === 'dynamic') return;
-  const factor = optionalNumber(scaling, 'factor', file);
-  if (factor === undefined || !(factor > 0)) {
-    throw new EngineInputError(`rope_scaling "${type}" in ${file} needs a positive "factor"`);
-  }
-  if (type === 'linear') {
-    for (let i = 0; i < invFreq.length; i++) invFreq[i] /= factor;
-    return;
-  }
-  // llama3: long wavelengths are slowed by `factor`, short ones kept, the band between blended.
-  const low = optionalNumber(scaling, 'low_freq_factor', file) ?? 1;
-  const high = optionalNumber(scaling, 'high_freq_factor', file) ?? 4;
-  const original = optionalNumber(scaling, 'original_max_position_embeddings', file) ?? 8192;
-  const lowWavelen = original / low;
-  const highWavelen = original / high;
-  for (let i = 0; i < invFreq.length; i++) {
-    const wavelen = (2 * Math.PI) / invFreq[i];
-    if (wavelen < highWavelen) continue;
-    if (wavelen > lowWavelen) {
-      invFreq[i] /= factor;
-      continue;
-    }
-    const smooth = (original / wavelen - low) / (high - low);
-    invFreq[i] = (1 - smooth) * (invFreq[i] / factor) + smooth * invFreq[i];
-  }
 }
 
 /**

@@ -67,7 +67,7 @@ export class SinkCache implements PastKv {
     for (let l = 0; l < this.arch.layers; l++) {
       this.keys[l].copyWithin(to, from, end);
       this.values[l].copyWithin(to, from, end);
-      if (rotate) rotateKeys(this.keys[l], start, moved, this.arch.kvHeads, this.arch.headDim, this.arch.rotary, -count);
+      if (rotate) rotateKeys(this.keys[l], start, moved, this.arch.kvHeads, this.arch.headDim, this.arch.rotaryByLayer[l], -count);
     }
     this.tokens.copyWithin(start, start + count, this.length);
     this.length -= count;

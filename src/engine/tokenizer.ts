@@ -12,9 +12,6 @@ export interface SpecialIds {
   endOfText?: number;
   imStart?: number;
   imEnd?: number;
-  fimPrefix?: number;
-  fimSuffix?: number;
-  fimMiddle?: number;
   fileSep?: number;
   /** Ids that end generation in any stream. */
   eos: number[];
@@ -82,9 +79,6 @@ export class TextTokenizer {
       endOfText: this.tokenId('<|endoftext|>'),
       imStart: this.tokenId('<|im_start|>'),
       imEnd: this.tokenId('<|im_end|>'),
-      fimPrefix: this.tokenId('<|fim_prefix|>'),
-      fimSuffix: this.tokenId('<|fim_suffix|>'),
-      fimMiddle: this.tokenId('<|fim_middle|>'),
       fileSep: this.tokenId('<|file_sep|>'),
       eos: [],
     };

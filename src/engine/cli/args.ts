@@ -3,12 +3,13 @@
 import { availableParallelism } from 'node:os';
 import type { parseArgs } from 'node:util';
 import { checkCacheShape } from '../cacheShape';
-import { CACHE_DEFAULTS, CLI_GENERATION } from '../defaults';
+import { CACHE_DEFAULTS, CLI_GENERATION, defaultWindow } from '../defaults';
 import { EngineInputError } from '../errors';
 import type { CacheMode } from '../protocol';
 
 export const OPTIONS = {
   model: { type: 'string' },
+  onnx: { type: 'string' },
   prompt: { type: 'string' },
   'prompt-file': { type: 'string' },
   'max-tokens': { type: 'string' },
@@ -62,10 +63,14 @@ export function timeBudgetArg(values: Values): number {
   return Math.round(seconds * 1000);
 }
 
-/** `--sinks` and `--window`, checked by the rules every stream obeys. */
-export function cacheShapeArgs(values: Values, mode: CacheMode): { sinks: number; window: number } {
+/**
+ * `--sinks` and `--window`, checked by the rules every stream obeys. Without `--window`, the
+ * default window, made smaller where the model can use fewer positions (`maxPositions`).
+ */
+export function cacheShapeArgs(values: Values, mode: CacheMode, maxPositions?: number): { sinks: number; window: number } {
   const sinks = numberArg(values, 'sinks', CACHE_DEFAULTS.sinks);
-  const window = numberArg(values, 'window', CACHE_DEFAULTS.window);
+  const fitted = maxPositions === undefined || mode === 'dense' ? CACHE_DEFAULTS.window : defaultWindow(maxPositions, mode === 'sink' ? sinks : 0, 0).window;
+  const window = numberArg(values, 'window', fitted);
   checkCacheShape({ mode, sinks, window }, { sinks: '--sinks', window: '--window' });
   return { sinks, window };
 }

@@ -21,9 +21,9 @@ export interface EvalModel {
 
 export async function loadEvalModel(values: Values, mode: CacheMode): Promise<EvalModel> {
   if (!values.text) throw new EngineInputError('--text FILE is required');
-  const { sinks, window } = cacheShapeArgs(values, mode);
+  const model = loadModelDir(values.model ?? defaultModelDir(), values.onnx);
+  const { sinks, window } = cacheShapeArgs(values, mode, model.arch.maxPositionEmbeddings);
   const threads = threadsArg(values);
-  const model = loadModelDir(values.model ?? defaultModelDir());
   checkTrainedPositions(model.arch, model.dir, { mode, sinks, window });
   const tokenizer = new TextTokenizer(model);
   const decoder = await loadDecoder(model, threads, (mode === 'sink' ? sinks : 0) + window);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { CLI_GENERATION } from '../defaults';
 import { Engine, newProgress } from '../engine';
 import { EngineInputError } from '../errors';
+import { loadModelDir } from '../modelDir';
 import { defaultModelDir } from '../packageRoot';
 import { freshChat, type GenerateOptions } from '../protocol';
 import { cacheShapeArgs, numberArg, print, threadsArg, timeBudgetArg, type Values } from './args';
@@ -11,7 +12,8 @@ export async function generateCommand(values: Values): Promise<void> {
   const prompt = readPrompt(values);
   const stream = values.stream ?? 'chat';
   if (stream !== 'chat' && stream !== 'editor') throw new EngineInputError(`--stream must be chat or editor, got ${stream}`);
-  const { sinks, window } = cacheShapeArgs(values, 'sink');
+  const modelDir = values.model ?? defaultModelDir();
+  const { sinks, window } = cacheShapeArgs(values, 'sink', loadModelDir(modelDir).arch.maxPositionEmbeddings);
   const options: GenerateOptions = {
     ...CLI_GENERATION,
     maxTokens: numberArg(values, 'max-tokens', CLI_GENERATION.maxTokens),
@@ -25,7 +27,7 @@ export async function generateCommand(values: Values): Promise<void> {
   };
   if (options.maxTokens < 0) throw new EngineInputError(`--max-tokens must be ≥ 0, got ${options.maxTokens}`);
   const engine = await Engine.load({
-    modelDir: values.model ?? defaultModelDir(),
+    modelDir,
     sinks,
     window,
     pinnedSystemPrompt: values.system ?? '',

@@ -28,7 +28,7 @@ test('impossible cache shapes are refused with what would work', () => {
   const system = 'a long system prompt '.repeat(800);
   refused(
     ['generate', '--model', MODEL, '--prompt', 'hi', '--system', system],
-    /the pinned system prompt takes \d+ tokens, but with 4 sinks and a 960-token window within the 2048 positions .*stream-a was trained on it may take at most 960: shorten the system prompt/,
+    /the pinned system prompt takes \d+ tokens, but with 4 sinks and a 960-token window within the 2048 positions .*stream-a can use it may take at most 960: shorten the system prompt/,
   );
   const text = join(tempDir(), 'text.txt');
   writeFileSync(text, sampleText().slice(0, 2000));

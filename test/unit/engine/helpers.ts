@@ -2,7 +2,7 @@
 // and the bundled model when it is present.
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { greedyOptions } from '../../../src/engine/defaults';
 import type { GenerateOptions } from '../../../src/engine/protocol';
 
@@ -15,6 +15,16 @@ export function fixtureModels(): string[] {
     .filter((name) => existsSync(join(FIXTURES, name, 'config.json')))
     .sort()
     .map((name) => join(FIXTURES, name));
+}
+
+/** Fixtures exported from the families' own `transformers` classes (tools/export/make_family_fixtures.py). */
+export function familyFixtures(): string[] {
+  return fixtureModels().filter((dir) => basename(dir).startsWith('hf-'));
+}
+
+/** The graphs of a model folder's onnx/ (model.onnx, model_fp16.onnx, model_q4.onnx…). */
+export function graphFiles(dir: string): string[] {
+  return readdirSync(join(dir, 'onnx')).filter((f) => f.endsWith('.onnx')).sort();
 }
 
 export function hasDefaultModel(): boolean {

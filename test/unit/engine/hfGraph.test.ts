@@ -5,14 +5,15 @@ import { maxAbsDiff } from '../../../src/engine/evaluate';
 import type { PastKv } from '../../../src/engine/graphInterface';
 import { loadModelDir } from '../../../src/engine/modelDir';
 import { SinkCache } from '../../../src/engine/sinkCache';
-import { fixtureModels } from './helpers';
+import { fixtureModels, graphFiles } from './helpers';
 
 // The with-past adapter feeds each step's presents back as the next past. Whatever the caller
 // does to the cache between steps (append, evict, truncate, discard a step, switch caches),
 // the logits must equal those of a decoder that builds its past from the cache every time.
-for (const dir of fixtureModels()) {
-  const model = loadModelDir(dir);
-  test(`with-past presents fed back equal a past rebuilt each step (${dir.split('/').pop()})`, async (t) => {
+// Float16 graphs too: their adapter keeps float16 mirrors and converts only new rows.
+for (const [dir, file] of fixtureModels().flatMap((d) => graphFiles(d).filter((f) => f === 'model.onnx' || f.includes('fp16')).map((f) => [d, f] as const))) {
+  const model = loadModelDir(dir, file);
+  test(`with-past presents fed back equal a past rebuilt each step (${dir.split('/').pop()}/${file})`, async (t) => {
     const decoder = await Decoder.load(model.onnxPath, model.arch, { threads: 1 });
     if (decoder.kind !== 'hf-with-past') {
       await decoder.release();

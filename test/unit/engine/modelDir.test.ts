@@ -25,7 +25,7 @@ test('reads the architecture, rotary layout and special ids from config.json', (
   assert.equal(model.arch.layers, 2);
   assert.equal(model.arch.kvHeads, 1);
   assert.equal(model.arch.headDim, 32);
-  assert.equal(model.arch.rotary.rotaryDim, 16);
+  assert.equal(model.arch.rotaryByLayer[0].rotaryDim, 16);
   assert.deepEqual(model.arch.eosTokenIds, [282, 284]);
   assert.ok(model.onnxPath.endsWith('onnx/model.onnx'));
 });
@@ -56,8 +56,8 @@ test('a tokenizer whose vocabulary does not fit the model is refused', () => {
 
 test('unsupported rotary styles are refused', () => {
   const dir = copyFixture();
-  editConfig(dir, (c) => (c.rope_scaling = { rope_type: 'longrope', factor: 2 }));
-  assert.throws(() => loadModelDir(dir), /rope_scaling type "longrope".*not supported/);
+  editConfig(dir, (c) => (c.rope_scaling = { rope_type: 'xpos', factor: 2 }));
+  assert.throws(() => loadModelDir(dir), /rope type "xpos".*not supported/);
   editConfig(dir, (c) => {
     c.rope_scaling = null;
     c.model_type = 'gptj';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Rotary, rotateKeys, rotaryFromConfig } from '../../../src/engine/rope';
+import { type Rotary, rotaryFromConfig, rotaryLayout, rotateKeys } from '../../../src/engine/rope';
 
 /** Float64 RoPE (rotate-half, partial) of a pre-RoPE key at position `p`. */
 function ropeF64(k: Float64Array, p: number, rotary: Rotary): Float64Array {
@@ -87,8 +87,58 @@ test('llama3 scaling keeps high frequencies, slows low ones by the factor, blend
 });
 
 test('unsupported rotary styles are refused with the reason', () => {
-  assert.throws(() => rotaryFromConfig({ rope_scaling: { rope_type: 'yarn', factor: 4 } }, 64, 'x/config.json'), /yarn.*x\/config.json.*not supported/);
+  assert.throws(
+    () => rotaryFromConfig({ rope_scaling: { rope_type: 'xpos', factor: 4 } }, 64, 'x/config.json'),
+    /rope type "xpos" in x\/config.json is not supported: cached keys could not be re-rotated .*supported: default, linear, llama3, dynamic, yarn, longrope/,
+  );
+  assert.throws(
+    () => rotaryFromConfig({ rope_scaling: { rope_type: 'longrope', short_factor: [1, 2] } }, 16, 'config.json'),
+    /"longrope" in config.json needs "short_factor": 8 positive numbers/,
+  );
   assert.throws(() => rotaryFromConfig({ rope_interleaved: true }, 64, 'config.json'), /interleaved/);
   assert.throws(() => rotaryFromConfig({ partial_rotary_factor: 0.01 }, 64, 'config.json'), /rotary dimensions/);
   assert.throws(() => rotaryFromConfig({ rope_scaling: { rope_type: 'linear' } }, 64, 'config.json'), /needs a positive "factor"/);
+});
+
+test('yarn keeps fast dimensions, interpolates slow ones by max_position_embeddings / original, ramps between', () => {
+  const plain = rotaryFromConfig({ rope_theta: 1e6 }, 64, 'c');
+  const yarn = rotaryFromConfig(
+    { rope_theta: 1e6, max_position_embeddings: 32768, rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 4096 } },
+    64,
+    'c',
+  );
+  const ratios = Array.from(yarn.invFreq, (f, i) => f / plain.invFreq[i]);
+  assert.equal(ratios[0], 1);
+  assert.ok(Math.abs(ratios[ratios.length - 1] - 1 / 8) < 1e-12, `slowest pair: ${ratios[ratios.length - 1]}`);
+  for (let i = 1; i < ratios.length; i++) assert.ok(ratios[i] <= ratios[i - 1] + 1e-15);
+});
+
+test('longrope divides by the short factors; su is its older name', () => {
+  const short = [1, 1.5, 2, 4];
+  for (const type of ['longrope', 'su']) {
+    const r = rotaryFromConfig({ rope_theta: 10000, rope_scaling: { type, short_factor: short, long_factor: [9, 9, 9, 9] } }, 8, 'c');
+    const plain = rotaryFromConfig({ rope_theta: 10000 }, 8, 'c');
+    for (let i = 0; i < 4; i++) assert.ok(Math.abs(r.invFreq[i] - plain.invFreq[i] / short[i]) < 1e-15);
+  }
+});
+
+test('older Gemma 3 configs: local layers at rope_local_base_freq, every sixth layer global with the scaling', () => {
+  const layout = rotaryLayout(
+    { rope_theta: 1e6, rope_local_base_freq: 10000, rope_scaling: { rope_type: 'linear', factor: 8 }, sliding_window: 512, sliding_window_pattern: 6 },
+    16,
+    12,
+    'c',
+  );
+  const local = rotaryFromConfig({ rope_theta: 10000 }, 16, 'c');
+  const global = rotaryFromConfig({ rope_theta: 1e6, rope_scaling: { rope_type: 'linear', factor: 8 } }, 16, 'c');
+  for (const [l, r] of layout.byLayer.entries()) assert.deepEqual(r.invFreq, (l + 1) % 6 === 0 ? global.invFreq : local.invFreq, `layer ${l}`);
+  assert.throws(() => rotaryLayout({ layer_types: ['full_attention', 'chunked_attention'], rope_parameters: { full_attention: { rope_type: 'default' }, odd: 1 } }, 16, 2, 'c'), /no entry for layer type "chunked_attention"/);
+});
+
+test('layers without rotary embedding (no_rope_layers 0) keep their cached keys as they are', () => {
+  const layout = rotaryLayout({ rope_theta: 10000, no_rope_layers: [1, 1, 1, 0] }, 16, 4, 'c');
+  assert.deepEqual(layout.byLayer.map((r) => r.rotaryDim), [16, 16, 16, 0]);
+  const keys = Float32Array.from({ length: 16 }, (_, i) => i + 1);
+  rotateKeys(keys, 0, 1, 1, 16, layout.byLayer[3], -50);
+  assert.deepEqual(Array.from(keys), Array.from({ length: 16 }, (_, i) => i + 1));
 });
