@@ -73,7 +73,7 @@ export async function completeAt(engine: Engine, request: CompletionRequest): Pr
     );
   }
   const offset = starts[request.line] + request.character;
-  const context = buildEditorContext(request.text, offset, request.path, languageIdOf(request.path), [], contextLimits(engine.setup.window));
+  const context = buildEditorContext(request.text, offset, request.path, languageIdOf(request.path), [], contextLimits(engine.info.window));
   const stop = stopContextAt(request.text, offset);
   engine.reset('editor');
   const progress = newProgress();
