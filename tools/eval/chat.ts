@@ -13,6 +13,7 @@ import { transformSync } from 'esbuild';
 import { loadEditorEngine } from '../../src/engine/cli/completeCommand';
 import { chatOptions, DEFAULT_SETTINGS } from '../../src/config/settings';
 import { newProgress } from '../../src/engine/engine';
+import { freshChat } from '../../src/engine/protocol';
 import { defaultModelDir } from '../../src/engine/packageRoot';
 
 interface Task {
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
     for (const task of tasks) {
       engine.reset('chat');
       const progress = newProgress();
-      const steps = engine.chat([{ role: 'user', content: task.request }], options, progress, () => {});
+      const steps = engine.chat(freshChat([{ role: 'user', content: task.request }]), options, progress, () => {});
       let step = await steps.next();
       while (!step.done) step = await steps.next();
       const code = firstCodeBlock(progress.text);
