@@ -61,7 +61,8 @@ def stream_feed(cfg, ids, pos, pasts=None, keep=0):
 
 
 def check_ort_vs_torch(model, cfg, stream_path, hf_path, ids):
-    """max |logit diff| between onnxruntime and PyTorch, both interfaces, past = 0 and > 0."""
+    """max |logit diff| between onnxruntime and PyTorch, both interfaces (the streaming one
+    alone when hf_path is None), past = 0 and > 0."""
     out = {}
     sess = ort_session(stream_path)
     a, b = ids[:48], ids[48:56]
@@ -73,6 +74,8 @@ def check_ort_vs_torch(model, cfg, stream_path, hf_path, ids):
         ref = model.forward_train(torch.tensor([ids[:56]])).numpy()[0]
     out["stream_prefill"] = float(np.abs(r1[0][0] - ref[:48]).max())
     out["stream_continue"] = float(np.abs(r2[0][0] - ref[48:56]).max())
+    if hf_path is None:
+        return out
     sess = ort_session(hf_path)
     feeds = {"input_ids": np.asarray([a], np.int64), "attention_mask": np.ones((1, 48), np.int64),
              "position_ids": np.arange(48, dtype=np.int64)[None]}
@@ -241,6 +244,10 @@ def main():
     ap.add_argument("--repo", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--no-hf", action="store_true",
+                    help="skip the Hugging Face \"decoder with past\" export (benchmarks only)")
+    ap.add_argument("--baseline-onnx", help="also measure the stream perplexities of the weights read back "
+                    "from this graph (the model training started from), for a before/after")
     ap.add_argument("--int8", action="store_true",
                     help="also make and measure the int8 variant (it lost 14%% in held-out loss last time)")
     a = ap.parse_args()
@@ -260,9 +267,10 @@ def main():
     work = os.path.join(a.data, "export")
     os.makedirs(work, exist_ok=True)
     fp32 = os.path.join(work, "model-fp32.onnx")
-    hf32 = os.path.join(work, "hf", "model.onnx")
+    hf32 = None if a.no_hf else os.path.join(work, "hf", "model.onnx")
     export_streaming(model, fp32)
-    export_hf_with_past(model, hf32)
+    if hf32:
+        export_hf_with_past(model, hf32)
     log(f"exported ({time.time() - t0:.0f}s)")
 
     stream_text = open(os.path.join(a.repo, "tools", "train", "heldout-stream.txt"), encoding="utf-8").read()
@@ -285,10 +293,16 @@ def main():
     chosen = min(ok, key=lambda n: quant[n]["decode_ms_per_token"]) if ok else "int8"
     ev["shipped"] = chosen
     log(f"shipping {chosen} ({time.time() - t0:.0f}s)")
+    # The shipped graph travels back first, so that a later failure cannot lose it.
+    os.makedirs(a.out, exist_ok=True)
+    early = split_into(variants[chosen], a.out, "model.onnx")
+    with open(os.path.join(a.out, "sha256.txt"), "w") as f:
+        f.write(f"{sha256(variants[chosen])}  model.onnx  {' '.join(early)}\n")
     # the same weights, quantised the same way, in the Hugging Face interface (for benchmarks)
-    hf_q = quantise(hf32, os.path.join(work, "hf", "model-int8.onnx"), os.path.join(work, "hf", "model-int4.onnx"), chosen == "int8")
-    if chosen in hf_q:
-        os.replace(hf_q[chosen], os.path.join(work, "hf", "model-quantised.onnx"))
+    if hf32:
+        hf_q = quantise(hf32, os.path.join(work, "hf", "model-int8.onnx"), os.path.join(work, "hf", "model-int4.onnx"), chosen == "int8")
+        if chosen in hf_q:
+            os.replace(hf_q[chosen], os.path.join(work, "hf", "model-quantised.onnx"))
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model.to(device)
@@ -301,6 +315,20 @@ def main():
             r = stream_nll(model, stream_ids[:n_eval], mode, 4, window, device=device)
             ev["stream_ppl_pytorch"].append(r)
             log(f"{mode} w={window}: ppl {r['ppl']:.3f}")
+    if a.baseline_onnx:
+        from onnx_weights import state_dict_from_onnx
+        base_model = LlamaForCausalLM(cfg)
+        base_model.load_state_dict(state_dict_from_onnx(a.baseline_onnx, cfg.hidden_size))
+        base_model.to(device).eval()
+        ev["baseline_stream_ppl_pytorch"] = []
+        for window in (256, 1024):
+            for mode in ("dense", "window", "recompute", "sink"):
+                if mode == "dense" and window == 1024:
+                    continue
+                r = stream_nll(base_model, stream_ids[:n_eval], mode, 4, window, device=device)
+                ev["baseline_stream_ppl_pytorch"].append(r)
+                log(f"baseline {mode} w={window}: ppl {r['ppl']:.3f}")
+        del base_model
     ev["samples"] = samples(model, tok, device)
     for s in ev["samples"]:
         log(f"{s['kind']} {s['prompt']!r} -> {s['output']!r}")

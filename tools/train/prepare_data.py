@@ -72,17 +72,17 @@ def _encode_texts(texts):
 
 
 def _work(args):
-    batch, seed = args
-    samples, pairs = doc_samples(batch, seed)
+    batch, seed, fim_rate, editor = args
+    samples, pairs = doc_samples(batch, seed, fim_rate, editor)
     return _encode_texts(samples), pairs, sum(len(x) for x in samples)
 
 
-def build_samples(docs, seed: int, pool: Pool, deadline: float = 1e18):
+def build_samples(docs, seed: int, pool: Pool, deadline: float = 1e18, fim_rate: float = 0.6, editor: bool = False):
     """Encoded samples (uint16 arrays ending in <|endoftext|>), chat pairs, characters.
 
     Work goes out in waves so that a deadline leaves no queued work behind in the pool."""
     encoded, pairs, chars = [], [], 0
-    jobs = [(b, seed * 1_000_003 + i) for i, b in enumerate(_batches(docs))]
+    jobs = [(b, seed * 1_000_003 + i, fim_rate, editor) for i, b in enumerate(_batches(docs))]
     wave = 4 * (os.cpu_count() or 8)
     for start in range(0, len(jobs), wave):
         for e, p, c in pool.map(_work, jobs[start: start + wave], chunksize=1):
@@ -129,8 +129,14 @@ def main() -> None:
     ap.add_argument("--smoke", action="store_true", help="a small slice of everything, for a quick check")
     ap.add_argument("--deadline", type=float, default=0, help="epoch seconds by which data must be ready")
     ap.add_argument("--js-repeat", type=int, default=2, help="passes over the JS/TS docs (fresh FIM each)")
+    ap.add_argument("--py-repeat", type=int, default=1, help="passes over the Python docs (fresh FIM each)")
     ap.add_argument("--py-cap-mb", type=float, default=600)
-    ap.add_argument("--c-cap-mb", type=float, default=150)
+    ap.add_argument("--c-cap-mb", type=float, default=150, help="0: no C/C++ at all (the folders are not read)")
+    ap.add_argument("--disk-py-every", type=int, default=1,
+                    help="take every n-th Python file installed on this machine (0: none)")
+    ap.add_argument("--fim-rate", type=float, default=0.6, help="share of code documents cut for FIM")
+    ap.add_argument("--editor-fim", action="store_true",
+                    help="FIM cuts and windows shaped like the editor's requests (samples._editor_window)")
     ap.add_argument("--seed", type=int, default=1234)
     a = ap.parse_args()
     t0 = time.time()
@@ -148,8 +154,9 @@ def main() -> None:
     deb_train = dedup(js_docs(a.corpus, "train", js_limit, name="py"), seen)
     held_modules_path = os.path.join(a.corpus, "py-heldout-modules.txt")
     held_modules = frozenset(open(held_modules_path).read().split()) if os.path.exists(held_modules_path) else frozenset()
-    py_train, py_held, py_groups = disk_docs("py", every=every, exclude=held_modules)
-    c_train, c_held, c_groups = disk_docs("c", every=every)
+    py_train, py_held, py_groups = (disk_docs("py", every=every * a.disk_py_every, exclude=held_modules)
+                                    if a.disk_py_every else ([], [], {}))
+    c_train, c_held, c_groups = disk_docs("c", every=every) if a.c_cap_mb > 0 else ([], [], {})
     py_train, py_held = deb_train + dedup(py_train, seen), dedup(py_held, seen)
     log(f"python: {len(deb_train)} Debian docs, {len(py_train) - len(deb_train)} from this machine; "
         f"{len(held_modules)} held-out modules excluded")
@@ -202,7 +209,7 @@ def main() -> None:
         for name, docs in (("ts", [d for d in js_held if d.lang == "ts"]),
                            ("js", [d for d in js_held if d.lang == "js"]),
                            ("py", py_held), ("c", c_held)):
-            e, p, _ = build_samples(docs[:3000], 99, pool)
+            e, p, _ = build_samples(docs[:3000], 99, pool, fim_rate=a.fim_rate, editor=a.editor_fim)
             e += encode_chats(p, random.Random(5), pool)
             random.Random(3).shuffle(e)
             w = windows(np.concatenate(e) if e else np.zeros(0, np.uint16), ids["<|bos|>"])[:256]
@@ -215,15 +222,16 @@ def main() -> None:
         # Python and C/C++ get one pass each; TypeScript/JavaScript, the product's languages,
         # get --js-repeat passes with fresh FIM cuts. Each pass gets an equal share of the time
         # left, so a deadline trims every source rather than dropping the last.
-        passes = [(js_train, a.seed + r) for r in range(a.js_repeat)] + [(py_train, a.seed + 11), (c_train, a.seed + 12)]
+        passes = ([(js_train, a.seed + r) for r in range(a.js_repeat)]
+                  + [(py_train, a.seed + 11 + 100 * r) for r in range(a.py_repeat)] + [(c_train, a.seed + 12)])
         for i, (docs, seed) in enumerate(passes):
             share = (data_deadline - time.time()) / (len(passes) - i)
-            e, p, c = build_samples(docs, seed, pool, time.time() + share)
+            e, p, c = build_samples(docs, seed, pool, time.time() + share, a.fim_rate, a.editor_fim)
             encoded += e
             chars += c
             if docs is js_train and seed == a.seed:
                 js_pairs = len(p)
-            if docs is not js_train or seed == a.seed:
+            if seed in (a.seed, a.seed + 11, a.seed + 12):  # the pairs of a document once
                 pairs += p
             log(f"pass {i}: {len(e)} samples ({time.time() - t0:.0f}s)")
         code_tokens = sum(len(x) for x in encoded)

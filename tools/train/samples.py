@@ -52,21 +52,29 @@ def code_sample(doc: Doc) -> str:
     return f"<|file_sep|>{doc.path}\n{doc.text}"
 
 
-def _cursor_split(text: str, rng: random.Random) -> Tuple[str, str, str]:
+# Shares of the cut kinds (cumulative thresholds on one draw): nothing to insert, one whole
+# line from its indentation, the rest of a line, 1-8 lines from an indentation, a short span.
+CUTS_MIXED = (0.05, 0.35, 0.60, 0.85)
+# Editor-shaped: mostly whole lines typed from the auto-indent, as the editor asks most often.
+CUTS_EDITOR = (0.04, 0.60, 0.75, 0.92)
+
+
+def _cursor_split(text: str, rng: random.Random, cuts=CUTS_MIXED) -> Tuple[str, str, str]:
     """(prefix, middle, suffix) around a cursor, shaped like editor completions: a whole line
     typed from its indentation (the most common request: the editor has auto-indented), the
     rest of a line, a few lines from an indentation, a short span, or nothing to insert."""
     n = len(text)
     cursor = rng.randrange(0, n)
     r = rng.random()
-    if r < 0.05:  # nothing to insert: the model should end at once
+    empty, line, rest, lines = cuts
+    if r < empty:  # nothing to insert: the model should end at once
         return text[:cursor], "", text[cursor:]
-    if r < 0.35 or (0.60 <= r < 0.85):  # from a line's indentation: one line, or 1-8 lines
+    if r < line or (rest <= r < lines):  # from a line's indentation: one line, or 1-8 lines
         start = text.rfind("\n", 0, cursor) + 1
         line_end = text.find("\n", start)
         line_end = n if line_end < 0 else line_end
         cursor = start + len(text[start:line_end]) - len(text[start:line_end].lstrip(" \t"))
-        if r < 0.35:
+        if r < line:
             return text[:cursor], text[cursor:line_end], text[line_end:]
         end = cursor
         for _ in range(rng.randint(1, 8)):
@@ -77,7 +85,7 @@ def _cursor_split(text: str, rng: random.Random) -> Tuple[str, str, str]:
             end = nl + 1
         end = end - 1 if end > cursor and text[end - 1] == "\n" else end  # the suffix keeps the newline
         return text[:cursor], text[cursor:end], text[end:]
-    if r < 0.60:  # the rest of the current line
+    if r < rest:  # the rest of the current line
         end = text.find("\n", cursor)
         end = n if end < 0 else end
         return text[:cursor], text[cursor:end], text[end:]
@@ -85,11 +93,33 @@ def _cursor_split(text: str, rng: random.Random) -> Tuple[str, str, str]:
     return text[:cursor], text[cursor:end], text[end:]
 
 
-def fim_sample(doc: Doc, rng: random.Random, context: List[Doc]) -> str:
-    prefix, middle, suffix = _cursor_split(doc.text, rng)
+def _editor_window(prefix: str, suffix: str, rng: random.Random) -> Tuple[str, str]:
+    """The window the editor keeps around the cursor (src/completion/contextBuilder.ts): the
+    prefix from a line start within its budget, the suffix up to the last line end within its
+    budget. The budgets are the default window's (960 tokens: 1,440 and 432 characters) most
+    of the time, otherwise drawn, so that other window settings are seen too."""
+    if rng.random() < 0.7:
+        p_max, s_max = 1440, 432
+    else:
+        p_max, s_max = rng.randint(200, 2500), rng.randint(0, 1200)
+    if len(prefix) > p_max:
+        start = len(prefix) - p_max
+        nl = prefix.find("\n", start)
+        prefix = prefix[nl + 1:] if 0 <= nl < len(prefix) - 1 else prefix[start:]
+    if len(suffix) > s_max:
+        nl = suffix.rfind("\n", 0, s_max + 1)
+        suffix = suffix[: nl + 1] if nl > 0 else suffix[:s_max]
+    return prefix, suffix
+
+
+def fim_sample(doc: Doc, rng: random.Random, context: List[Doc], editor: bool = False) -> str:
+    prefix, middle, suffix = _cursor_split(doc.text, rng, CUTS_EDITOR if editor else CUTS_MIXED)
     # The editor keeps a window around the cursor, not the whole file.
-    prefix = prefix[-rng.randint(200, 2500):]
-    suffix = suffix[: rng.randint(0, 1200)]
+    if editor:
+        prefix, suffix = _editor_window(prefix, suffix, rng)
+    else:
+        prefix = prefix[-rng.randint(200, 2500):]
+        suffix = suffix[: rng.randint(0, 1200)]
     parts = []
     for other in context:
         start = rng.randrange(0, max(1, len(other.text) - 800))
@@ -225,16 +255,17 @@ def chat_sample(pairs: List[Tuple[str, str, str, str]], rng: random.Random) -> s
     return "".join(parts)
 
 
-def doc_samples(docs: List[Doc], seed: int, fim_rate: float = 0.6) -> Tuple[List[str], List[Tuple]]:
+def doc_samples(docs: List[Doc], seed: int, fim_rate: float = 0.6, editor: bool = False) -> Tuple[List[str], List[Tuple]]:
     """Samples for a batch of neighbouring docs (same package, so FIM context chunks come
-    from sibling files, as in the editor) and the chat pairs found in them."""
+    from sibling files, as in the editor) and the chat pairs found in them. ``editor``: FIM
+    cuts and windows shaped like the editor's requests (see _editor_window)."""
     rng = random.Random(seed)
     samples, pairs = [], []
     for i, doc in enumerate(docs):
         if rng.random() < fim_rate:
             k = rng.choice((0, 0, 1, 2))
             context = [d for d in docs[max(0, i - k): i] if d.lang == doc.lang]
-            samples.append(fim_sample(doc, rng, context))
+            samples.append(fim_sample(doc, rng, context, editor))
         else:
             samples.append(code_sample(doc))
         pairs.extend(extract_pairs(doc))

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Continue training the shipped model on one GPU, in one call of about 5 minutes:
+#   CORPUS=DIR bash tools/train/finetune_device.sh [--smoke]
+# CORPUS holds js-train.jsonl.xz, js-heldout.jsonl.xz and py-train.jsonl.xz
+# (subsample_corpus.py makes copies small enough to carry). The starting weights are read back
+# from the shipped int4 graph (onnx_weights.py), the shipped tokenizer is reused, and the
+# result is exported and quantised as shipped (finish.py); tools/export/fuse_attention.py is
+# applied afterwards, on any machine. BASELINE=1 also measures the starting weights' stream
+# perplexities (about 45 s more).
+set -euo pipefail
+START=$(date +%s)
+cd "$(dirname "$0")/../.."
+export PYTHONUNBUFFERED=1
+export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
+CORPUS=${CORPUS:?CORPUS=folder of the corpus files}
+DATA=${DATA:-/tmp/endless}
+OUT=${OUT:-/tmp/endless-out}
+NGPU=$(python3 -c 'import torch; print(torch.cuda.device_count())')
+BATCH=$((128 / NGPU))
+mkdir -p "$DATA" "$OUT"
+nvidia-smi -L
+# Editor-shaped FIM on 80% of code documents; each source seen in fresh cuts per pass; the
+# machine's own Python (what the shipped model was trained on) as a thinned replay; no C/C++.
+PREP=(--corpus "$CORPUS" --out "$DATA" --tokenizer models/default/tokenizer.json --fim-rate 0.8 --editor-fim
+      --js-repeat "${JS_REPEAT:-2}" --py-repeat "${PY_REPEAT:-1}" --disk-py-every "${DISK_PY_EVERY:-6}"
+      --py-cap-mb "${PY_CAP_MB:-400}" --c-cap-mb 0)
+if [ "${1:-}" = "--smoke" ]; then
+  python3 tools/train/prepare_data.py "${PREP[@]}" --smoke
+  torchrun --standalone --nproc_per_node="$NGPU" tools/train/train.py --data "$DATA" --deadline $((START + 120)) \
+    --max-steps 20 --batch "$BATCH" --lr "${LR:-6e-4}" --init-onnx models/default/onnx/model.onnx
+  python3 tools/train/finish.py --data "$DATA" --repo . --out "$OUT" --smoke --no-hf
+else
+  python3 tools/train/prepare_data.py "${PREP[@]}" --deadline $((START + ${PREP_S:-60}))
+  torchrun --standalone --nproc_per_node="$NGPU" tools/train/train.py --data "$DATA" \
+    --deadline $((START + ${TRAIN_S:-190})) --batch "$BATCH" --lr "${LR:-6e-4}" --init-onnx models/default/onnx/model.onnx
+  python3 tools/train/finish.py --data "$DATA" --repo . --out "$OUT" --no-hf ${BASELINE:+--baseline-onnx models/default/onnx/model.onnx}
+fi
+echo "total $(( $(date +%s) - START ))s"

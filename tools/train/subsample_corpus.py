@@ -1,0 +1,84 @@
+"""A smaller copy of a prepared corpus file that fits what one GPU call may carry.
+
+  python tools/train/subsample_corpus.py --src /work/corpus --out .carry/corpus \
+      --name js --mb 10.5 [--first-ext .ts,.tsx] [--seed 5]
+
+Reads `{src}/{name}-train.jsonl.xz`, drops what prepare_data.py would drop anyway (unclean or
+repetitive files, near-duplicates: sources.is_clean / sources.dedup), then keeps whole
+packages in a seeded random order until the compressed output reaches --mb megabytes (xz -9).
+Packages holding a file with one of --first-ext come first (TypeScript is scarce on npm).
+Writes `{out}/{name}-train.jsonl.xz` and prints what was kept.
+"""
+
+import argparse
+import json
+import lzma
+import os
+import random
+import sys
+from collections import defaultdict
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sources import Doc, _records, dedup, is_clean  # noqa: E402
+
+
+def package_of(path: str, name: str) -> str:
+    parts = path.split("/")
+    pkg = "/".join(parts[:2]) if path.startswith("@") else parts[0]
+    return pkg[:-3] if name == "py" and pkg.endswith(".py") else pkg
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--src", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--name", required=True, help="js (npm) or py (Debian Python)")
+    ap.add_argument("--mb", type=float, required=True, help="compressed size to stop at, in MB")
+    ap.add_argument("--first-ext", default="", help="comma-separated extensions whose packages come first")
+    ap.add_argument("--seed", type=int, default=5)
+    a = ap.parse_args()
+
+    packages = defaultdict(list)
+    seen, dropped = set(), 0
+    for rec in _records(os.path.join(a.src, f"{a.name}-train.jsonl.xz")):
+        if not is_clean(rec["text"]):
+            dropped += 1
+            continue
+        doc = Doc("", rec["path"], rec["text"], package_of(rec["path"], a.name))
+        if dedup([doc], seen):
+            packages[doc.group].append(rec)
+        else:
+            dropped += 1
+    names = sorted(packages)
+    random.Random(a.seed).shuffle(names)
+    first = tuple(e for e in a.first_ext.split(",") if e)
+    if first:
+        names.sort(key=lambda n: not any(r["path"].endswith(first) for r in packages[n]))
+
+    os.makedirs(a.out, exist_ok=True)
+    out_path = os.path.join(a.out, f"{a.name}-train.jsonl.xz")
+    # Raw bytes per compressed byte, measured on the first packages, decide where to stop;
+    # the output is written once, at the best setting.
+    budget = a.mb * 1e6
+    probe = "".join(json.dumps(r) + "\n" for n in names[:200] for r in packages[n]).encode()
+    ratio = len(probe) / max(1, len(lzma.compress(probe, preset=9)))
+    kept, raw, chars, by_ext = [], 0, 0, defaultdict(int)
+    for n in names:
+        lines = "".join(json.dumps(r) + "\n" for r in packages[n]).encode()
+        if (raw + len(lines)) / ratio > budget:
+            continue
+        kept.append(lines)
+        raw += len(lines)
+        for r in packages[n]:
+            chars += len(r["text"])
+            by_ext[os.path.splitext(r["path"])[1]] += len(r["text"])
+    with lzma.open(out_path, "wb", preset=9) as f:
+        for lines in kept:
+            f.write(lines)
+    print(json.dumps({"file": out_path, "bytes": os.path.getsize(out_path), "packages": len(kept),
+                      "of_packages": len(names), "dropped_docs": dropped, "text_mb": round(chars / 1e6, 1),
+                      "text_mb_by_ext": {k: round(v / 1e6, 1) for k, v in sorted(by_ext.items(), key=lambda kv: -kv[1])[:8]}}))
+
+
+if __name__ == "__main__":
+    main()
