@@ -24,7 +24,7 @@ import { plot } from './plot.mjs';
 
 
 /** Runs the soak; resolves with its summary. */
-export async function runSoak({ turns, keystrokes, minutes, warmupTurns = 120, quiet = false }) {
+export async function runSoak({ turns, keystrokes, minutes, warmup = { turns: 120, keystrokes: 1000 }, quiet = false }) {
   const say = (line) => quiet || console.error(`[soak] ${line}`);
   const outDir = path.join(ROOT, 'out', 'soak');
   rmSync(outDir, { recursive: true, force: true });
@@ -63,7 +63,8 @@ export async function runSoak({ turns, keystrokes, minutes, warmupTurns = 120, q
       ENDLESS_SOAK_LOG: path.join(outDir, 'soak.log'),
       ENDLESS_SOAK_TURNS: String(turns),
       ENDLESS_SOAK_KEYSTROKES: String(keystrokes),
-      ENDLESS_SOAK_WARMUP_TURNS: String(warmupTurns),
+      ENDLESS_SOAK_WARMUP_TURNS: String(warmup.turns),
+      ENDLESS_SOAK_WARMUP_KEYSTROKES: String(warmup.keystrokes),
       ENDLESS_SOAK_BUDGET_MS: String(minutes * 60_000),
     },
   });

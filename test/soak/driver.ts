@@ -12,8 +12,8 @@ import type { EndlessApi } from '../../src/api';
 interface Plan {
   turns: number;
   keystrokes: number;
-  /** Chat turns before sampling starts (see warmUp). */
-  warmupTurns: number;
+  /** Chat turns and keystrokes before sampling starts (see warmUp). */
+  warmup: { turns: number; keystrokes: number };
   /** Stop early (with what was done) once this much time has passed. */
   budgetMs: number;
 }
@@ -56,7 +56,7 @@ function plan(): Plan {
   return {
     turns: read('ENDLESS_SOAK_TURNS', 1000),
     keystrokes: read('ENDLESS_SOAK_KEYSTROKES', 10000),
-    warmupTurns: read('ENDLESS_SOAK_WARMUP_TURNS', 120),
+    warmup: { turns: read('ENDLESS_SOAK_WARMUP_TURNS', 120), keystrokes: read('ENDLESS_SOAK_WARMUP_KEYSTROKES', 1000) },
     budgetMs: read('ENDLESS_SOAK_BUDGET_MS', 600_000),
   };
 }
@@ -127,21 +127,37 @@ function collectGarbage(): void {
 }
 
 /**
- * Turns before sampling: the session reaches its steady state, where everything the product
- * bounds is at its bound (the chat window has started evicting, the messages kept in memory
- * and the panel's DOM are at their caps). Growth up to a bound is not growth with the session's
- * length, which is what the samples after this look for.
+ * Before sampling, the session reaches its steady state, where everything the product bounds
+ * is at its bound: chat turns until the chat window evicts and the messages kept in memory and
+ * the panel's DOM are at their caps, then typing with completions in every file until the editor
+ * stream and the runtime's buffers have met requests of every size the typing brings (RSS rose
+ * by ~50 MB over the first ~900 keystrokes of a run and then stayed within a few MB). Growth up
+ * to a bound is not growth with the session's length, which is what the samples look for.
  */
-async function warmUp(endless: EndlessApi, turns: number, deadline: number): Promise<void> {
-  for (let turn = 0; turn < turns && Date.now() < deadline; turn++) {
-    await endless.chat(`${QUESTIONS[turn % QUESTIONS.length]} (warm-up ${turn})`, () => undefined);
+async function warmUp(
+  endless: EndlessApi,
+  documents: vscode.TextDocument[],
+  state: { line: number; column: number },
+  plan: { turns: number; keystrokes: number },
+  deadline: number,
+): Promise<void> {
+  let turns = 0;
+  for (; turns < plan.turns && Date.now() < deadline; turns++) {
+    await endless.chat(`${QUESTIONS[turns % QUESTIONS.length]} (warm-up ${turns})`, () => undefined);
   }
-  log(`warm-up: ${turns} turns`);
+  let typed = 0;
+  for (let file = 0; typed < plan.keystrokes && Date.now() < deadline; file++) {
+    const editor = await vscode.window.showTextDocument(documents[file % documents.length]);
+    const count = Math.min(100, plan.keystrokes - typed);
+    await type(endless, editor, count, state);
+    typed += count;
+  }
+  log(`warm-up: ${turns} turns, ${typed} keystrokes`);
 }
 
 export async function run(): Promise<void> {
   const results = process.env.ENDLESS_SOAK_RESULTS;
-  const { turns, keystrokes, warmupTurns, budgetMs } = plan();
+  const { turns, keystrokes, warmup, budgetMs } = plan();
   const started = Date.now();
   const endless = await api();
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
@@ -149,10 +165,10 @@ export async function run(): Promise<void> {
   await vscode.commands.executeCommand('endless.openChat');
   await endless.newSession();
   const documents = await openFiles(folder);
-  await warmUp(endless, warmupTurns, started + budgetMs / 3);
   const perTurn = Math.ceil(keystrokes / Math.max(1, turns));
   const samples: TurnSample[] = [];
   const state = { line: 0, column: 0 };
+  await warmUp(endless, documents, state, warmup, started + budgetMs / 3);
   let typed = 0;
   let editor = await vscode.window.showTextDocument(documents[0]);
   for (let turn = 0; turn < turns && Date.now() - started < budgetMs; turn++) {
