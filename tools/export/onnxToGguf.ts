@@ -16,6 +16,7 @@
 // closely, not bit for bit.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { halfTable, toHalf } from '../../src/engine/float16';
 import { GGML, type GgufTensor, type MetaValue, writeGguf } from './ggufWriter';
 import { type OnnxGraph, type OnnxNode, type OnnxTensor, readOnnx } from './onnxProto';
 
@@ -44,45 +45,6 @@ export interface ScaleRounding {
   maxRelError: number;
   /** Scales that fp16 holds exactly. */
   exact: number;
-}
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** fp32 → fp16 bits, round to nearest even (normal and subnormal range; no NaN input here). */
-export function toHalf(value: number): number {
-  f32[0] = value;
-  const x = u32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rest = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rest > mid || (rest === mid && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >>> 13);
-  const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++;
-  e = half >>> 10;
-  return sign | half;
-}
-
-export function fromHalf(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >>> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
 const floats = (t: OnnxTensor) => new Float32Array(t.raw.buffer.slice(t.raw.byteOffset, t.raw.byteOffset + t.raw.byteLength));
@@ -117,7 +79,7 @@ function q4Rows(graph: OnnxGraph, node: OnnxNode, rounding: ScaleRounding, rowOr
     for (let b = 0; b < blocks; b++) {
       const s = scales[src * blocks + b];
       const h = toHalf(s);
-      const back = fromHalf(h);
+      const back = halfTable()[h];
       const rel = s === 0 ? 0 : Math.abs(back - s) / Math.abs(s);
       rounding.scales++;
       if (rel === 0) rounding.exact++;
