@@ -6,7 +6,10 @@
 # from the shipped int4 graph (onnx_weights.py), the shipped tokenizer is reused, and the
 # result is exported and quantised as shipped (finish.py); tools/export/fuse_attention.py is
 # applied afterwards, on any machine. BASELINE=1 also measures the starting weights' stream
-# perplexities (about 45 s more).
+# perplexities (about 45 s more). HF=1 also exports and quantises the Hugging Face "decoder with
+# past" graph of the same weights (bench/models/default-hf). INIT names other starting weights;
+# SKIP_PREP=1 trains again on the data a previous call prepared in DATA (the machine is kept
+# between calls while it is warm).
 set -euo pipefail
 START=$(date +%s)
 cd "$(dirname "$0")/../.."
@@ -17,6 +20,7 @@ DATA=${DATA:-/tmp/endless}
 OUT=${OUT:-/tmp/endless-out}
 NGPU=$(python3 -c 'import torch; print(torch.cuda.device_count())')
 BATCH=$((128 / NGPU))
+INIT=${INIT:-models/default/onnx/model.onnx}
 mkdir -p "$DATA" "$OUT"
 nvidia-smi -L
 # Editor-shaped FIM on 80% of code documents; each source seen in fresh cuts per pass; the
@@ -27,12 +31,12 @@ PREP=(--corpus "$CORPUS" --out "$DATA" --tokenizer models/default/tokenizer.json
 if [ "${1:-}" = "--smoke" ]; then
   python3 tools/train/prepare_data.py "${PREP[@]}" --smoke
   torchrun --standalone --nproc_per_node="$NGPU" tools/train/train.py --data "$DATA" --deadline $((START + 120)) \
-    --max-steps 20 --batch "$BATCH" --lr "${LR:-6e-4}" --init-onnx models/default/onnx/model.onnx
+    --max-steps 20 --batch "$BATCH" --lr "${LR:-6e-4}" --init-onnx "$INIT"
   python3 tools/train/finish.py --data "$DATA" --repo . --out "$OUT" --smoke --no-hf
 else
-  python3 tools/train/prepare_data.py "${PREP[@]}" --deadline $((START + ${PREP_S:-60}))
+  [ -n "${SKIP_PREP:-}" ] || python3 tools/train/prepare_data.py "${PREP[@]}" --deadline $((START + ${PREP_S:-60}))
   torchrun --standalone --nproc_per_node="$NGPU" tools/train/train.py --data "$DATA" \
-    --deadline $((START + ${TRAIN_S:-190})) --batch "$BATCH" --lr "${LR:-6e-4}" --init-onnx models/default/onnx/model.onnx
-  python3 tools/train/finish.py --data "$DATA" --repo . --out "$OUT" --no-hf ${BASELINE:+--baseline-onnx models/default/onnx/model.onnx}
+    --deadline $((START + ${TRAIN_S:-190})) --batch "$BATCH" --lr "${LR:-6e-4}" --init-onnx "$INIT"
+  python3 tools/train/finish.py --data "$DATA" --repo . --out "$OUT" $([ -n "${HF:-}" ] || echo --no-hf) ${BASELINE:+--baseline-onnx "$INIT"}
 fi
 echo "total $(( $(date +%s) - START ))s"
