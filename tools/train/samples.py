@@ -57,6 +57,10 @@ def code_sample(doc: Doc) -> str:
 CUTS_MIXED = (0.05, 0.35, 0.60, 0.85)
 # Editor-shaped: mostly whole lines typed from the auto-indent, as the editor asks most often.
 CUTS_EDITOR = (0.04, 0.60, 0.75, 0.92)
+# Characters an editor window holds at the default window (1,440 before the cursor, 432 after),
+# and the most editor-shaped cuts taken from one file.
+EDITOR_SPAN = 1872
+EDITOR_CUTS_MAX = 12
 
 
 def _cursor_split(text: str, rng: random.Random, cuts=CUTS_MIXED) -> Tuple[str, str, str]:
@@ -263,9 +267,13 @@ def doc_samples(docs: List[Doc], seed: int, fim_rate: float = 0.6, editor: bool 
     samples, pairs = [], []
     for i, doc in enumerate(docs):
         if rng.random() < fim_rate:
-            k = rng.choice((0, 0, 1, 2))
-            context = [d for d in docs[max(0, i - k): i] if d.lang == doc.lang]
-            samples.append(fim_sample(doc, rng, context, editor))
+            # An editor window keeps ~1.9K characters around its cursor: one cut of a long file
+            # would leave most of it unused, so editor-shaped FIM takes a cut per window's worth.
+            cuts = min(EDITOR_CUTS_MAX, 1 + len(doc.text) // EDITOR_SPAN) if editor else 1
+            for _ in range(cuts):
+                k = rng.choice((0, 0, 1, 2))
+                context = [d for d in docs[max(0, i - k): i] if d.lang == doc.lang]
+                samples.append(fim_sample(doc, rng, context, editor))
         else:
             samples.append(code_sample(doc))
         pairs.extend(extract_pairs(doc))

@@ -189,7 +189,7 @@ def main() -> None:
             rec = {"step": step, "tokens": tokens, "loss": round(l, 4), "lr": round(lr, 6),
                    "grad_norm": round(float(gnorm), 3), "tok_per_s": round((tokens - tok_mark) / (t - t_mark))}
             tok_mark, t_mark = tokens, t
-            if step % 500 == 0 and rank == 0:
+            if step % 250 == 0 and rank == 0:
                 step_mod.eval()
                 rec["val"] = {n: round(held_out_loss(model_loss(model), v[:32], device, 16), 4) for n, v in vals.items()}
                 step_mod.train()
