@@ -49,12 +49,10 @@ export class Sampler {
 
   private draw(scores: Float32Array): number {
     const { temperature, topK, topP } = this.options;
-    let order = Array.from(scores.keys());
-    if (topK > 0 && topK < order.length) order = topKIndices(scores, topK);
-    else order.sort((a, b) => scores[b] - scores[a]);
+    const { order, total } =
+      topK > 0 && topK < scores.length ? topKCandidates(scores, topK, temperature) : rankedHead(scores, temperature, topP);
     const max = scores[order[0]];
     const weights = order.map((id) => Math.exp((scores[id] - max) / temperature));
-    const total = weights.reduce((a, b) => a + b, 0);
     // Nucleus: the smallest head of the sorted list whose probability reaches topP.
     let keep = order.length;
     if (topP < 1) {
@@ -77,6 +75,48 @@ export class Sampler {
     return order[keep - 1];
   }
 }
+
+/** Ids best first, and the mass (weights relative to the best) the nucleus is measured against. */
+interface Candidates {
+  order: number[];
+  total: number;
+}
+
+function topKCandidates(scores: Float32Array, k: number, temperature: number): Candidates {
+  const order = topKIndices(scores, k);
+  const max = scores[order[0]];
+  let total = 0;
+  for (const id of order) total += Math.exp((scores[id] - max) / temperature);
+  return { order, total };
+}
+
+/**
+ * The whole vocabulary's candidates, best first, as far as the nucleus can reach. Sorting all
+ * of it for every token costs far more than the draw: when the ids above a small probability
+ * already hold `topP` of the mass, the nucleus lies among them, so only they are sorted (the
+ * same head, in the same order, as a full sort).
+ */
+function rankedHead(scores: Float32Array, temperature: number, topP: number): Candidates {
+  const max = scores[argmax(scores)];
+  let total = 0;
+  for (let i = 0; i < scores.length; i++) total += Math.exp((scores[i] - max) / temperature);
+  const byScore = (a: number, b: number) => scores[b] - scores[a];
+  if (topP < 1) {
+    // p >= NUCLEUS_FLOOR  <=>  score >= max + temperature * ln(NUCLEUS_FLOOR * total)
+    const cut = max + temperature * Math.log(NUCLEUS_FLOOR * total);
+    const head: number[] = [];
+    let mass = 0;
+    for (let i = 0; i < scores.length; i++) {
+      if (scores[i] < cut) continue;
+      head.push(i);
+      mass += Math.exp((scores[i] - max) / temperature);
+    }
+    if (mass >= topP * total) return { order: head.sort(byScore), total };
+  }
+  return { order: Array.from(scores.keys()).sort(byScore), total };
+}
+
+const NUCLEUS_FLOOR = 1e-4;
 
 export function argmax(values: ArrayLike<number>): number {
   let best = 0;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Sampler } from '../../../src/engine/sampler';
+import { Sampler, seededRandom } from '../../../src/engine/sampler';
 
 const logits = Float32Array.from([1, 3, 2, 0.5, 2.9, -1]);
 const options = { temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1 };
@@ -52,3 +52,33 @@ test('bad sampling options are refused with the value', () => {
   assert.throws(() => new Sampler({ ...options, topP: 0 }), /topP must be in \(0, 1\], got 0/);
   assert.throws(() => new Sampler({ ...options, temperature: -1 }), /temperature must be ≥ 0/);
 });
+
+test('top-p over a whole vocabulary draws what a full sort draws, peaked or flat', () => {
+  // The nucleus is found among the likely ids when they hold enough mass, else by a full sort:
+  // either way the draws must equal those of the plain definition, seed for seed.
+  const random = seededRandom(5);
+  const peaked = Float32Array.from({ length: 16384 }, () => random() * 4 - 2);
+  for (let i = 0; i < 30; i++) peaked[Math.floor(random() * peaked.length)] = 8 + random() * 4;
+  const flat = Float32Array.from({ length: 16384 }, () => random() * 0.1);
+  for (const scores of [peaked, flat]) {
+    const sampler = new Sampler({ ...options, temperature: 0.8, topP: 0.9, seed: 9 });
+    const reference = fullSortDraws(scores, 0.8, 0.9, 9, 50);
+    assert.deepEqual(Array.from({ length: 50 }, () => sampler.sample(scores, [])), reference);
+  }
+});
+
+/** Top-p by its definition: sort everything, keep the smallest head reaching p, draw from it. */
+function fullSortDraws(scores: Float32Array, temperature: number, topP: number, seed: number, n: number): number[] {
+  const random = seededRandom(seed);
+  const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]);
+  const weights = order.map((id) => Math.exp((scores[id] - scores[order[0]]) / temperature));
+  const total = weights.reduce((a, b) => a + b, 0);
+  let keep = 0;
+  for (let mass = 0; mass < topP; keep++) mass += weights[keep] / total;
+  const kept = weights.slice(0, keep).reduce((a, b) => a + b, 0);
+  return Array.from({ length: n }, () => {
+    let r = random() * kept;
+    for (let i = 0; i < keep; i++) if ((r -= weights[i]) <= 0) return order[i];
+    return order[keep - 1];
+  });
+}
