@@ -43,8 +43,9 @@ _JS_DOC = re.compile(
     r"|(?:(?:public|private|protected|static|async|override)\s+)*(?!(?:if|for|while|switch|catch|return|function)\b)"
     r"(?P<method>[A-Za-z_$][\w$]*)\s*\([^)\n]*\)\s*(?::[^{\n]{1,80})?\{)",
     re.S)
+_METHOD_PARAMS = re.compile(r"\s*(?:self|cls)\b")
 _PY_DEF = re.compile(
-    r"^(?P<indent>[ \t]*)(?:async\s+)?def\s+(?P<name>\w+)\s*\((?:.|\n){0,400}?\)[^\n]*:[ \t]*\n"
+    r"^(?P<indent>[ \t]*)(?:async\s+)?def\s+(?P<name>\w+)\s*\((?P<params>(?:.|\n){0,400}?)\)[^\n]*:[ \t]*\n"
     r"[ \t]+[rRuU]?(?P<q>\"\"\"|''')(?P<doc>(?:.|\n){10,800}?)(?P=q)", re.M)
 
 
@@ -154,9 +155,22 @@ def _clean_desc(raw: str, lang: str) -> Optional[str]:
 
 
 def _brace_body(text: str, start: int) -> Optional[int]:
-    """End index of the brace block starting at the first '{' after ``start`` (strings and
-    comments are not parsed; a short limit keeps mistakes rare and small)."""
-    open_at = text.find("{", start, start + 400)
+    """End index of the function body whose '{' is the first one outside the parameter list
+    after ``start``; None for a declaration with no body (an overload, a `.d.ts` signature, an
+    arrow returning an expression), which ends at a ';' first. Strings and comments are not
+    parsed; a short limit keeps mistakes rare and small."""
+    nesting, open_at = 0, -1
+    for i in range(start, min(len(text), start + 400)):
+        c = text[i]
+        if c in "([":
+            nesting += 1
+        elif c in ")]":
+            nesting -= 1
+        elif nesting == 0 and c == ";":
+            return None
+        elif nesting == 0 and c == "{":
+            open_at = i
+            break
     if open_at < 0:
         return None
     depth = 0
@@ -222,7 +236,8 @@ def extract_pairs(doc: Doc) -> List[Tuple[str, str, str, str]]:
         for m in _PY_DEF.finditer(doc.text):
             desc = _clean_desc(m.group("doc"), "py")
             end = _py_body(doc.text, m.start(), m.group("indent")) if desc else None
-            if end is None or m.group("name").startswith("_"):
+            # private helpers, and methods: a request for a function should not get `self`
+            if end is None or m.group("name").startswith("_") or _METHOD_PARAMS.match(m.group("params")):
                 continue
             code = doc.text[m.start(): end].rstrip()
             if not self_contained(code):
