@@ -3,7 +3,7 @@
 //
 //   node --import tsx tools/train/model_samples.ts [MODEL_DIR] > samples.json
 import { Engine, newProgress } from '../../src/engine/engine';
-import type { GenerateOptions } from '../../src/engine/protocol';
+import { freshChat, type GenerateOptions } from '../../src/engine/protocol';
 
 interface Completion { path: string; languageId: string; prefix: string; suffix: string }
 
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   }
   for (const r of requests) {
     const progress = newProgress();
-    const steps = engine.chat([{ role: 'user', content: r }], { ...options, maxTokens: 160 }, progress, () => {});
+    const steps = engine.chat(freshChat([{ role: 'user', content: r }]), { ...options, maxTokens: 160 }, progress, () => {});
     let step = await steps.next();
     while (!step.done) step = await steps.next();
     out.push({ kind: 'chat', request: r, output: progress.text, reason: step.value });

@@ -25,7 +25,7 @@ describe('the bundled model', { skip }, () => {
   test('ignoreEos runs a reply that would end at end-of-sequence to its full length', async () => {
     const request = (ignoreEos: boolean) => {
       const p = newProgress();
-      const context = { chunks: [], path: 'a.py', languageId: 'python', prefix: 'def add(a, b):\n    return', suffix: '' };
+      const context = { chunks: [], path: 'a.py', languageId: 'python', prefix: 'def add(a, b):\n    return ', suffix: '\n\nprint(add(1, 2))\n' };
       return drain(engine.complete(context, greedy(40, { ignoreEos }), p, () => {})).then((r) => ({ reason: r.value, generated: p.generatedTokens }));
     };
     const ended = await request(false);
