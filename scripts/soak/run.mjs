@@ -5,7 +5,8 @@
 // panel cap).
 //   npm run soak [-- --quick] [--json] [--turns N] [--keystrokes N] [--minutes M] [--out DIR]
 // Sampling starts after warm-up turns that bring every bounded part of the session to its bound.
-// --quick is the CI-sized run (1,000 turns, 10,000 keystrokes). --out writes soak.json and
+// --quick is the CI-sized run (1,000 turns, 10,000 keystrokes; its budget lets a 2-core machine,
+// ~1 s a turn while the browser draws every keystroke, finish them). --out writes soak.json and
 // soak.svg (latency and memory against turn) to DIR.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -163,7 +164,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const quick = values.quick === true;
   const turns = Number(values.turns ?? (quick ? 1000 : 10000));
   const keystrokes = Number(values.keystrokes ?? (quick ? 10000 : 100000));
-  const minutes = Number(values.minutes ?? (quick ? 8 : 10));
+  const minutes = Number(values.minutes ?? (quick ? 30 : 10));
   const { summary, samples } = await runSoak({ turns, keystrokes, minutes });
   if (values.out) {
     mkdirSync(values.out, { recursive: true });
