@@ -1,7 +1,8 @@
 // Where a ghost-text completion should end. A small model happily writes on past the point a
 // user wants, so the text it streams is cut by rules a reader would apply: stay on the line
 // when the cursor is mid-line, end with the block, end at a blank line after content, end
-// before a line that repeats what already follows the cursor, and never exceed a line count.
+// before a line that repeats what already follows the cursor, end a loop after its first round
+// (`Key, Key, Key`), and never exceed a line count.
 // Indentation is kept exactly as written; trailing whitespace is dropped.
 
 export interface StopContext {
@@ -52,6 +53,8 @@ const CLOSING_LINE = /^[\s]*[}\])]+[;,)]*\s*$|^\s*(end|fi|done|esac)\b/;
  * may still be growing, so only complete lines are judged; with `final` true all are.
  */
 export function applyStopRules(raw: string, context: StopContext, final: boolean): StopResult {
+  const loop = loopEnd(raw);
+  if (loop >= 0) return { ...applyStopRules(raw.slice(0, loop), context, true), stopped: true };
   const suffix = context.lineSuffix.trim();
   if (suffix.length > 0) return singleLine(raw, suffix, final);
 
@@ -83,6 +86,25 @@ export function applyStopRules(raw: string, context: StopContext, final: boolean
   }
   if (!final) kept.push(lines[lines.length - 1]);
   return { text: final ? trimEnd(kept.join('\n')) : kept.join('\n'), stopped: false };
+}
+
+/** A piece of three or more characters, written three times in a row. */
+const REPEATED = /([^]{3,}?)\1\1/g;
+const NAMES_SOMETHING = /[A-Za-z_]/;
+
+/**
+ * Where a loop's first round ends, or -1. A small model caught in a loop writes the same piece
+ * again until its token limit (`pbkdf2nKey, pbkdf2nKey, …`, the same line over and over);
+ * only the first round is worth showing. A piece must name something (hold a letter): runs
+ * like `0, 0, 0` or `-----` are ordinary code.
+ */
+function loopEnd(raw: string): number {
+  REPEATED.lastIndex = 0;
+  for (let match = REPEATED.exec(raw); match; match = REPEATED.exec(raw)) {
+    if (NAMES_SOMETHING.test(match[1])) return match.index + match[1].length;
+    REPEATED.lastIndex = match.index + 1;
+  }
+  return -1;
 }
 
 /** Mid-line: complete the rest of this line only, without repeating what follows the cursor. */

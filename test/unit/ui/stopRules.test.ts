@@ -77,3 +77,26 @@ describe('completion stop rules', () => {
     assert.equal(result.text, '\n\n  body();\n}');
   });
 });
+
+describe('completion stop rules: loops', () => {
+  it('ends a loop within a line after its first round', () => {
+    const raw = 'pbkdf2, pbkdf2nKey, pbkdf2nKey, pbkdf2nKey, pbkdf2nKey, pbk';
+    const result = applyStopRules(raw, at('import { '), false);
+    assert.equal(result.text, 'pbkdf2, pbkdf2nKey');
+    assert.equal(result.stopped, true);
+  });
+
+  it('ends a loop of whole lines after its first line', () => {
+    const raw = '\n  ["pclx", "application/x-pclx"],\n  ["pclx", "application/x-pclx"],\n  ["pclx", "application/x-pclx"],\n  ["pc';
+    const result = applyStopRules(raw, at('const types = ['), false);
+    assert.equal(result.text, '\n  ["pclx", "application/x-pclx"],');
+    assert.equal(result.stopped, true);
+  });
+
+  it('leaves repeated numbers and rulers alone', () => {
+    const raw = 'const zeros = [0, 0, 0, 0, 0, 0];\n// ----------------------------';
+    const result = applyStopRules(raw, at(''), true);
+    assert.equal(result.text, raw);
+    assert.equal(result.stopped, false);
+  });
+});
