@@ -20,6 +20,9 @@ export const E2E_SETTINGS = {
   'endless.completion.delayMs': 50,
   // Long enough that Stop can be pressed while a reply is still being written.
   'endless.chat.maxTokens': 1024,
+  // Greedy replies, the same on every run: a sampled reply may end within a few tokens, before
+  // Stop can land, and a test must not depend on the sampler's luck.
+  'endless.temperature': 0,
 };
 
 export async function runBrowserTests(vsix) {
