@@ -25,7 +25,7 @@ import { plot } from './plot.mjs';
 
 
 /** Runs the soak; resolves with its summary. */
-export async function runSoak({ turns, keystrokes, minutes, warmup = { turns: 120, keystrokes: 1000 }, quiet = false }) {
+export async function runSoak({ turns, keystrokes, minutes, warmup = { turns: 120, keystrokes: 1000 }, share = 0.1, quiet = false }) {
   const say = (line) => quiet || console.error(`[soak] ${line}`);
   const outDir = path.join(ROOT, 'out', 'soak');
   rmSync(outDir, { recursive: true, force: true });
@@ -95,7 +95,8 @@ export async function runSoak({ turns, keystrokes, minutes, warmup = { turns: 12
         const now = await countPanelMessages(page);
         if (now.panelMessages !== null) {
           panelMessages = Math.max(panelMessages ?? 0, now.panelMessages);
-          panelCap = now.panelCap;
+          // a read that timed out under load keeps the cap an earlier read found
+          panelCap = now.panelCap ?? panelCap;
         }
         await new Promise((resolve) => setTimeout(resolve, 5000));
       }
@@ -112,7 +113,7 @@ export async function runSoak({ turns, keystrokes, minutes, warmup = { turns: 12
   }
   if (!existsSync(resultsFile)) throw new Error(`the soak reported no results; see ${path.join(outDir, 'soak.log')}`);
   const raw = JSON.parse(readFileSync(resultsFile, 'utf8'));
-  return { summary: summarize(raw, { panelMessages, panelCap }), samples: raw.samples };
+  return { summary: summarize(raw, { panelMessages, panelCap }, share), samples: raw.samples };
 }
 
 /**

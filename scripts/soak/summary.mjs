@@ -10,10 +10,14 @@ function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-export function summarize(raw, { panelMessages, panelCap }) {
+/**
+ * `share`: the part of the turns compared at each end (a tenth by default; a short run compares
+ * more of its turns, as ten samples of a noisy machine are too few to tell growth from chance).
+ */
+export function summarize(raw, { panelMessages, panelCap }, share = 0.1) {
   const samples = raw.samples;
-  const tenth = Math.max(1, Math.floor(samples.length / 10));
-  // The very first turn starts the chat stream cold; warm-up is the first 10%.
+  const tenth = Math.max(1, Math.floor(samples.length * share));
+  // The very first turn starts the chat stream cold.
   const first = samples.slice(1, tenth + 1);
   const last = samples.slice(-tenth);
   return {
