@@ -16,10 +16,10 @@ function median(values) {
  */
 export function summarize(raw, { panelMessages, panelCap }, share = 0.1) {
   const samples = raw.samples;
-  const tenth = Math.max(1, Math.floor(samples.length * share));
+  const span = Math.max(1, Math.floor(samples.length * share));
   // The very first turn starts the chat stream cold.
-  const first = samples.slice(1, tenth + 1);
-  const last = samples.slice(-tenth);
+  const first = samples.slice(1, span + 1);
+  const last = samples.slice(-span);
   return {
     turns: samples.length,
     keystrokes: raw.keystrokes,
@@ -27,7 +27,7 @@ export function summarize(raw, { panelMessages, panelCap }, share = 0.1) {
     firstTokenMs: { first: median(first.map((s) => s.firstTokenMs)), last: median(last.map((s) => s.firstTokenMs)) },
     turnOverheadMs: { first: median(first.map((s) => s.overheadMs)), last: median(last.map((s) => s.overheadMs)) },
     turnCpuMs: { first: median(first.map((s) => s.cpuMs)), last: median(last.map((s) => s.cpuMs)) },
-    rssMb: { extensionHost: { start: samples[Math.min(tenth, samples.length - 1)]?.rssMb ?? 0, end: samples.at(-1)?.rssMb ?? 0 } },
+    rssMb: { extensionHost: { start: samples[Math.min(span, samples.length - 1)]?.rssMb ?? 0, end: samples.at(-1)?.rssMb ?? 0 } },
     storedBytes: raw.storedBytes,
     storageCapBytes: raw.storageCapBytes,
     panelMessages,

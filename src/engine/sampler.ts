@@ -49,10 +49,8 @@ export class Sampler {
 
   private draw(scores: Float32Array): number {
     const { temperature, topK, topP } = this.options;
-    const { order, total } =
+    const { order, weights, total } =
       topK > 0 && topK < scores.length ? topKCandidates(scores, topK, temperature) : rankedHead(scores, temperature, topP);
-    const max = scores[order[0]];
-    const weights = order.map((id) => Math.exp((scores[id] - max) / temperature));
     // Nucleus: the smallest head of the sorted list whose probability reaches topP.
     let keep = order.length;
     if (topP < 1) {
@@ -76,18 +74,24 @@ export class Sampler {
   }
 }
 
-/** Ids best first, and the mass (weights relative to the best) the nucleus is measured against. */
+/**
+ * Ids best first, their weights (exp of the score over the best one's, at the temperature) and
+ * the total weight the nucleus is measured against.
+ */
 interface Candidates {
   order: number[];
+  weights: number[];
   total: number;
+}
+
+function weigh(scores: Float32Array, order: number[], max: number, temperature: number): number[] {
+  return order.map((id) => Math.exp((scores[id] - max) / temperature));
 }
 
 function topKCandidates(scores: Float32Array, k: number, temperature: number): Candidates {
   const order = topKIndices(scores, k);
-  const max = scores[order[0]];
-  let total = 0;
-  for (const id of order) total += Math.exp((scores[id] - max) / temperature);
-  return { order, total };
+  const weights = weigh(scores, order, scores[order[0]], temperature);
+  return { order, weights, total: weights.reduce((a, b) => a + b, 0) };
 }
 
 /**
@@ -105,15 +109,13 @@ function rankedHead(scores: Float32Array, temperature: number, topP: number): Ca
     // p >= NUCLEUS_FLOOR  <=>  score >= max + temperature * ln(NUCLEUS_FLOOR * total)
     const cut = max + temperature * Math.log(NUCLEUS_FLOOR * total);
     const head: number[] = [];
-    let mass = 0;
-    for (let i = 0; i < scores.length; i++) {
-      if (scores[i] < cut) continue;
-      head.push(i);
-      mass += Math.exp((scores[i] - max) / temperature);
-    }
-    if (mass >= topP * total) return { order: head.sort(byScore), total };
+    for (let i = 0; i < scores.length; i++) if (scores[i] >= cut) head.push(i);
+    const order = head.sort(byScore);
+    const weights = weigh(scores, order, max, temperature);
+    if (weights.reduce((a, b) => a + b, 0) >= topP * total) return { order, weights, total };
   }
-  return { order: Array.from(scores.keys()).sort(byScore), total };
+  const order = Array.from(scores.keys()).sort(byScore);
+  return { order, weights: weigh(scores, order, max, temperature), total };
 }
 
 const NUCLEUS_FLOOR = 1e-4;

@@ -58,9 +58,10 @@ def code_sample(doc: Doc) -> str:
 CUTS_MIXED = (0.05, 0.35, 0.60, 0.85)
 # Editor-shaped: mostly whole lines typed from the auto-indent, as the editor asks most often.
 CUTS_EDITOR = (0.04, 0.60, 0.75, 0.92)
-# Characters an editor window holds at the default window (1,440 before the cursor, 432 after),
-# and the most editor-shaped cuts taken from one file.
-EDITOR_SPAN = 1872
+# Characters the editor keeps around the cursor at the default window (960 tokens), before and
+# after it; one editor-shaped cut is taken per window's worth of a file, at most EDITOR_CUTS_MAX.
+EDITOR_PREFIX_CHARS, EDITOR_SUFFIX_CHARS = 1440, 432
+EDITOR_SPAN = EDITOR_PREFIX_CHARS + EDITOR_SUFFIX_CHARS
 EDITOR_CUTS_MAX = 12
 
 
@@ -104,7 +105,7 @@ def _editor_window(prefix: str, suffix: str, rng: random.Random) -> Tuple[str, s
     budget. The budgets are the default window's (960 tokens: 1,440 and 432 characters) most
     of the time, otherwise drawn, so that other window settings are seen too."""
     if rng.random() < 0.7:
-        p_max, s_max = 1440, 432
+        p_max, s_max = EDITOR_PREFIX_CHARS, EDITOR_SUFFIX_CHARS
     else:
         p_max, s_max = rng.randint(200, 2500), rng.randint(0, 1200)
     if len(prefix) > p_max:
