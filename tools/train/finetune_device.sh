@@ -9,7 +9,8 @@
 # perplexities (about 45 s more). HF=1 also exports and quantises the Hugging Face "decoder with
 # past" graph of the same weights (bench/models/default-hf). INIT names other starting weights;
 # SKIP_PREP=1 trains again on the data a previous call prepared in DATA (the machine is kept
-# between calls while it is warm).
+# between calls while it is warm). PASSES=1 ends the schedule after one pass over the data even
+# when TRAIN_S leaves time.
 set -euo pipefail
 START=$(date +%s)
 cd "$(dirname "$0")/../.."
@@ -36,7 +37,8 @@ if [ "${1:-}" = "--smoke" ]; then
 else
   [ -n "${SKIP_PREP:-}" ] || python3 tools/train/prepare_data.py "${PREP[@]}" --deadline $((START + ${PREP_S:-60}))
   torchrun --standalone --nproc_per_node="$NGPU" tools/train/train.py --data "$DATA" \
-    --deadline $((START + ${TRAIN_S:-190})) --batch "$BATCH" --lr "${LR:-6e-4}" --init-onnx "$INIT"
+    --deadline $((START + ${TRAIN_S:-190})) --batch "$BATCH" --lr "${LR:-6e-4}" --init-onnx "$INIT" \
+    --passes "${PASSES:-0}"
   python3 tools/train/finish.py --data "$DATA" --repo . --out "$OUT" $([ -n "${HF:-}" ] || echo --no-hf) ${BASELINE:+--baseline-onnx "$INIT"}
 fi
 echo "total $(( $(date +%s) - START ))s"

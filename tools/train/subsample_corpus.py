@@ -7,6 +7,8 @@ Reads `{src}/{name}-train.jsonl.xz`, drops what prepare_data.py would drop anywa
 repetitive files, near-duplicates: sources.is_clean / sources.dedup), then keeps whole
 packages in a seeded random order until the compressed output reaches --mb megabytes (xz -9).
 Packages holding a file with one of --first-ext come first (TypeScript is scarce on npm).
+--skip-manifest drops the packages an earlier manifest lists as trained on, so that a model
+trained on from shipped weights sees only code it has not seen.
 Writes `{out}/{name}-train.jsonl.xz` and prints what was kept.
 """
 
@@ -28,6 +30,12 @@ def package_of(path: str, name: str) -> str:
     return pkg[:-3] if name == "py" and pkg.endswith(".py") else pkg
 
 
+def trained_packages(manifest: str) -> set:
+    with open(manifest, encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split("\t") for line in f][1:]
+    return {row[0] for row in rows if row[-1] == "train"}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--src", required=True)
@@ -36,7 +44,10 @@ def main() -> None:
     ap.add_argument("--mb", type=float, required=True, help="compressed size to stop at, in MB")
     ap.add_argument("--first-ext", default="", help="comma-separated extensions whose packages come first")
     ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--skip-manifest", help="a MANIFEST.tsv whose training packages are left out")
+    ap.add_argument("--kept", help="write the names of the kept packages here, one per line")
     a = ap.parse_args()
+    skip = trained_packages(a.skip_manifest) if a.skip_manifest else set()
 
     packages = defaultdict(list)
     seen, dropped = set(), 0
@@ -45,6 +56,8 @@ def main() -> None:
             dropped += 1
             continue
         doc = Doc("", rec["path"], rec["text"], package_of(rec["path"], a.name))
+        if doc.group in skip:
+            continue
         if dedup([doc], seen):
             packages[doc.group].append(rec)
         else:
@@ -62,12 +75,13 @@ def main() -> None:
     budget = a.mb * 1e6
     probe = "".join(json.dumps(r) + "\n" for n in names[:200] for r in packages[n]).encode()
     ratio = len(probe) / max(1, len(lzma.compress(probe, preset=9)))
-    kept, raw, chars, by_ext = [], 0, 0, defaultdict(int)
+    kept, kept_names, raw, chars, by_ext = [], [], 0, 0, defaultdict(int)
     for n in names:
         lines = "".join(json.dumps(r) + "\n" for r in packages[n]).encode()
         if (raw + len(lines)) / ratio > budget:
             continue
         kept.append(lines)
+        kept_names.append(n)
         raw += len(lines)
         for r in packages[n]:
             chars += len(r["text"])
@@ -75,8 +89,11 @@ def main() -> None:
     with lzma.open(out_path, "wb", preset=9) as f:
         for lines in kept:
             f.write(lines)
+    if a.kept:
+        with open(a.kept, "w", encoding="utf-8") as f:
+            f.write("".join(f"{n}\n" for n in sorted(kept_names)))
     print(json.dumps({"file": out_path, "bytes": os.path.getsize(out_path), "packages": len(kept),
-                      "of_packages": len(names), "dropped_docs": dropped, "text_mb": round(chars / 1e6, 1),
+                      "of_packages": len(names), "skipped_packages": len(skip), "dropped_docs": dropped, "text_mb": round(chars / 1e6, 1),
                       "text_mb_by_ext": {k: round(v / 1e6, 1) for k, v in sorted(by_ext.items(), key=lambda kv: -kv[1])[:8]}}))
 
 

@@ -4,7 +4,9 @@
 
 The learning rate follows the fraction of the time budget used, not a step count, so the run
 ends on time whatever the GPU's speed: linear warm-up over the first 3%, cosine decay to 10%
-at the deadline. Rank 0 decides when to stop and tells the others. Writes to --data:
+at the deadline. With --passes the budget is also spent by passes over the data, and whichever
+runs out first sets the fraction: training on from shipped weights over-fits after one pass of
+new code, however much time is left. Rank 0 decides when to stop and tells the others. Writes to --data:
 model.pt (fp32 state dict, Hugging Face key names), config.json (LlamaForCausalLM form),
 train-log.jsonl (step, tokens seen, loss, lr, throughput, held-out loss).
 """
@@ -75,6 +77,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=64, help="windows per GPU per step")
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps too (smoke runs)")
+    ap.add_argument("--passes", type=float, default=0, help="end the schedule after this many passes over the data too")
     ap.add_argument("--no-compile", action="store_true")
     ap.add_argument("--init-onnx", help="start from the weights of this shipped int4 streaming graph")
     a = ap.parse_args()
@@ -141,6 +144,7 @@ def main() -> None:
 
     order = np.random.default_rng(0).permutation(len(train))
     per_step = a.batch * world
+    pass_steps = a.passes * len(train) / per_step
     t_start = time.time()
     t_train = None  # set after the first (compiling) step: the budget fraction counts from there
     step, tokens, pos = 0, 0, 0
@@ -159,6 +163,8 @@ def main() -> None:
         w = torch.from_numpy(train[idx].astype(np.int64)).to(device, non_blocking=True)
         now = time.time()
         frac = 0.0 if t_train is None else (now - t_train) / max(1.0, a.deadline - t_train)
+        if pass_steps:
+            frac = max(frac, step / pass_steps)
         if rank == 0:
             ctrl[0] = frac
             ctrl[1] = 1.0 if (frac >= 1.0 or (a.max_steps and step >= a.max_steps)) else 0.0
