@@ -33,7 +33,7 @@ def package_of(path: str, name: str) -> str:
 def trained_packages(manifest: str) -> set:
     with open(manifest, encoding="utf-8") as f:
         rows = [line.rstrip("\n").split("\t") for line in f][1:]
-    return {row[0] for row in rows if row[-1] == "train"}
+    return {row[0] for row in rows if row[4] == "train"}
 
 
 def main() -> None:
