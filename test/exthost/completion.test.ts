@@ -70,10 +70,10 @@ describe('inline completions', () => {
   it('returns nothing for a request cancelled before it starts', async () => {
     const cancelled = new vscode.CancellationTokenSource();
     cancelled.cancel();
-    const text = await completeAfter('src/shapes.ts', 'const dy = a.y - b.y;', '  x = ', vscode.InlineCompletionTriggerKind.Automatic, cancelled.token);
+    const text = await completeAfter('src/shapes.ts', 'const dy = a.y - b.y;', '  const d = ', vscode.InlineCompletionTriggerKind.Automatic, cancelled.token);
     assert.equal(text, undefined);
     // The same request, not cancelled, gets ghost text: the nothing above came from the cancel.
-    const live = await completeAfter('src/shapes.ts', 'const dy = a.y - b.y;', '  x = ');
+    const live = await completeAfter('src/shapes.ts', 'const dy = a.y - b.y;', '  const d = ');
     assert.equal(typeof live, 'string', 'the provider answers the request when it is not cancelled');
   });
 });
