@@ -7,8 +7,8 @@ Reads `{src}/{name}-train.jsonl.xz`, drops what prepare_data.py would drop anywa
 repetitive files, near-duplicates: sources.is_clean / sources.dedup), then keeps whole
 packages in a seeded random order until the compressed output reaches --mb megabytes (xz -9).
 Packages holding a file with one of --first-ext come first (TypeScript is scarce on npm).
---skip-manifest drops the packages an earlier manifest lists as trained on, so that a model
-trained on from shipped weights sees only code it has not seen.
+--skip-manifest drops the packages an npm manifest (MANIFEST.tsv) lists as trained on, so that
+a model trained on from shipped weights sees only code it has not seen.
 Writes `{out}/{name}-train.jsonl.xz` and prints what was kept.
 """
 
@@ -50,13 +50,14 @@ def main() -> None:
     skip = trained_packages(a.skip_manifest) if a.skip_manifest else set()
 
     packages = defaultdict(list)
-    seen, dropped = set(), 0
+    seen, dropped, left_out = set(), 0, set()
     for rec in _records(os.path.join(a.src, f"{a.name}-train.jsonl.xz")):
         if not is_clean(rec["text"]):
             dropped += 1
             continue
         doc = Doc("", rec["path"], rec["text"], package_of(rec["path"], a.name))
         if doc.group in skip:
+            left_out.add(doc.group)
             continue
         if dedup([doc], seen):
             packages[doc.group].append(rec)
@@ -93,7 +94,7 @@ def main() -> None:
         with open(a.kept, "w", encoding="utf-8") as f:
             f.write("".join(f"{n}\n" for n in sorted(kept_names)))
     print(json.dumps({"file": out_path, "bytes": os.path.getsize(out_path), "packages": len(kept),
-                      "of_packages": len(names), "skipped_packages": len(skip), "dropped_docs": dropped, "text_mb": round(chars / 1e6, 1),
+                      "of_packages": len(names), "left_out_packages": len(left_out), "dropped_docs": dropped, "text_mb": round(chars / 1e6, 1),
                       "text_mb_by_ext": {k: round(v / 1e6, 1) for k, v in sorted(by_ext.items(), key=lambda kv: -kv[1])[:8]}}))
 
 
