@@ -58,9 +58,11 @@ def code_sample(doc: Doc) -> str:
 CUTS_MIXED = (0.05, 0.35, 0.60, 0.85)
 # Editor-shaped: mostly whole lines typed from the auto-indent, as the editor asks most often.
 CUTS_EDITOR = (0.04, 0.60, 0.75, 0.92)
-# Characters the editor keeps around the cursor at the default window (960 tokens), before and
-# after it; one editor-shaped cut is taken per window's worth of a file, at most EDITOR_CUTS_MAX.
-EDITOR_PREFIX_CHARS, EDITOR_SUFFIX_CHARS = 1440, 432
+# Characters the editor keeps around the cursor at the default window, before and after it:
+# the shares of src/completion/contextBuilder.ts (contextLimits) of 960 tokens at 3 characters
+# each. One editor-shaped cut is taken per window's worth of a file, at most EDITOR_CUTS_MAX.
+_EDITOR_WINDOW_CHARS = 960 * 3
+EDITOR_PREFIX_CHARS, EDITOR_SUFFIX_CHARS = int(_EDITOR_WINDOW_CHARS * 0.5), int(_EDITOR_WINDOW_CHARS * 0.15)
 EDITOR_SPAN = EDITOR_PREFIX_CHARS + EDITOR_SUFFIX_CHARS
 EDITOR_CUTS_MAX = 12
 

@@ -6,8 +6,8 @@ The learning rate follows the fraction of the time budget used, not a step count
 ends on time whatever the GPU's speed: linear warm-up over the first 3%, cosine decay to 10%
 at the deadline. With --passes the budget is also spent by passes over the data, and whichever
 runs out first sets the fraction: training on from shipped weights over-fits after one pass of
-new code, however much time is left. Rank 0 decides when to stop and tells the others. Writes to --data:
-model.pt (fp32 state dict, Hugging Face key names), config.json (LlamaForCausalLM form),
+new code, however much time is left. Rank 0 decides when to stop and tells the others. Writes
+to --data: model.pt (fp32 state dict, Hugging Face key names), config.json (LlamaForCausalLM form),
 train-log.jsonl (step, tokens seen, loss, lr, throughput, held-out loss).
 """
 
