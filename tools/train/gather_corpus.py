@@ -8,7 +8,9 @@ and MANIFEST.tsv beside this script: package, version, licence, bytes kept, spli
 
 Kept: .ts .tsx .mts .cts .js .jsx .mjs .cjs files of packages under a permissive licence, not
 minified or bundled (long lines, `.min.`, large files under dist/), deduplicated by content,
-at most MAX_PACKAGE_BYTES per package.
+at most MAX_PACKAGE_BYTES per package. --known names earlier corpora (their js-*.jsonl.xz files):
+a file one of them already holds is left out, so that a new batch of tarballs adds only new code
+and never repeats a held-out file.
 
   python3 tools/train/gather_corpus.py --tarballs /work/corpus-cache/tgz \
       --node-modules node_modules --out .corpus
@@ -21,8 +23,12 @@ import json
 import lzma
 import os
 import re
+import sys
 import tarfile
 from typing import Dict, Iterator, Optional, Tuple
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sources import _records  # noqa: E402
 
 EXTENSIONS = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
 PERMISSIVE = re.compile(
@@ -66,6 +72,10 @@ def looks_generated(path: str, text: str) -> Optional[str]:
     if "sourceMappingURL=data:" in text:
         return "inline-map"
     return None
+
+
+def digest_of(text: str) -> bytes:
+    return hashlib.sha256(text.strip().encode()).digest()
 
 
 def held_out(package: str) -> bool:
@@ -127,10 +137,11 @@ def main() -> None:
     ap.add_argument("--node-modules", nargs="*", default=[])
     ap.add_argument("--out", required=True)
     ap.add_argument("--manifest", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "MANIFEST.tsv"))
+    ap.add_argument("--known", nargs="*", default=[], help="earlier corpora (.jsonl.xz) whose files are left out")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
 
-    seen_hashes = set()
+    seen_hashes = {digest_of(rec["text"]) for path in a.known for rec in _records(path)}
     packages: Dict[str, Dict] = {}
     skipped: Dict[str, int] = {}
     writers = {
@@ -163,7 +174,7 @@ def main() -> None:
         if why:
             skipped[why] = skipped.get(why, 0) + 1
             continue
-        digest = hashlib.sha256(text.strip().encode()).digest()
+        digest = digest_of(text)
         if digest in seen_hashes:
             skipped["duplicate"] = skipped.get("duplicate", 0) + 1
             continue

@@ -9,10 +9,12 @@ Output (in --out, the ignored folder that travels to the GPU machine):
                             own copies of them are dropped too
 and MANIFEST-debian.tsv beside this script: package, version, licence, bytes kept, split.
 
-Kept: .py files under usr/lib/python3/dist-packages of packages whose machine-readable
+Kept: .py files under usr/lib/python3/dist-packages (with --anywhere, every .py file under usr/:
+applications, examples, the standard library) of packages whose machine-readable
 copyright file (usr/share/doc/<package>/copyright) gives only permissive licences for the
 upstream files. Held out: the packages listed in tools/eval/heldout-debian.txt (3% of names by
-hash), whole. Files pass the same cleanliness tests as the rest (sources.is_clean).
+hash), whole, and no training file may repeat one of theirs: pass their folder in --debs too.
+Files pass the same cleanliness tests as the rest (sources.is_clean).
 """
 
 import argparse
@@ -36,6 +38,8 @@ PERMISSIVE = re.compile(
     r"psf|psf-2|psf-2\.0|python|python-2\.0|zlib|unlicense|cc0|cc0-1\.0|public-domain|0bsd|zope-2\.1|hpnd|"
     r"x11|mpl-2\.0)$", re.I)
 DIST = "usr/lib/python3/dist-packages/"
+# Where a .py file lies outside dist-packages: the part of its path that names it.
+_ELSEWHERE = re.compile(r"^usr/(?:lib/python3\.\d+/(?:dist-packages/|site-packages/)?|share/doc/|share/|lib/|)(?P<rel>.+\.py)$")
 MAX_PACKAGE_BYTES = 1_500_000
 
 
@@ -66,8 +70,17 @@ def permissive(names: List[str]) -> bool:
     return True
 
 
-def read_deb(path: str) -> Tuple[Optional[str], Dict[str, str]]:
-    """(copyright text, {dist-packages relative path: text}) of one .deb."""
+def module_path(name: str, anywhere: bool) -> Optional[str]:
+    """The path a .py file of a package is known by (relative to dist-packages, the standard
+    library or its application folder), or None when it is not kept."""
+    if name.startswith(DIST):
+        return name[len(DIST):]
+    m = _ELSEWHERE.match(name) if anywhere else None
+    return m.group("rel") if m else None
+
+
+def read_deb(path: str, anywhere: bool = False) -> Tuple[Optional[str], Dict[str, str]]:
+    """(copyright text, {module path: text}) of one .deb."""
     data = subprocess.run(["dpkg-deb", "--fsys-tarfile", path], capture_output=True, check=True).stdout
     copyright_text = None
     files: Dict[str, str] = {}
@@ -78,12 +91,17 @@ def read_deb(path: str) -> Tuple[Optional[str], Dict[str, str]]:
                 continue
             if name.startswith("usr/share/doc/") and name.endswith("/copyright"):
                 copyright_text = tar.extractfile(m).read().decode("utf-8", "replace")
-            elif name.startswith(DIST) and name.endswith(".py") and m.size <= 200_000:
+            elif name.endswith(".py") and m.size <= 200_000 and (rel := module_path(name, anywhere)):
                 try:
-                    files[name[len(DIST):]] = tar.extractfile(m).read().decode("utf-8")
+                    files[rel] = tar.extractfile(m).read().decode("utf-8")
                 except UnicodeDecodeError:
                     pass
     return copyright_text, files
+
+
+def digest_of(text: str) -> bytes:
+    """Equal for files that differ only in white space."""
+    return hashlib.sha256(re.sub(r"\s+", "", text).encode()).digest()
 
 
 def main() -> None:
@@ -92,6 +110,7 @@ def main() -> None:
     ap.add_argument("--out", required=True)
     ap.add_argument("--heldout", default=os.path.join(HERE, "..", "eval", "heldout-debian.txt"))
     ap.add_argument("--manifest", default=os.path.join(HERE, "MANIFEST-debian.tsv"))
+    ap.add_argument("--anywhere", action="store_true", help="keep .py files outside dist-packages too")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     held = {line.split("=")[0].strip() for line in open(a.heldout) if line.strip()}
@@ -100,12 +119,14 @@ def main() -> None:
     seen = set()
     skipped: Dict[str, int] = {}
     debs = sorted({f: os.path.join(d, f) for d in a.debs for f in os.listdir(d) if f.endswith(".deb")}.values())
+    # held-out packages first, so that their files are known before any training file is kept
+    debs.sort(key=lambda p: os.path.basename(p).split("_")[0] not in held)
     with lzma.open(os.path.join(a.out, "py-train.jsonl.xz"), "wt", encoding="utf-8", preset=6) as out:
         for path in debs:
             package, version = os.path.basename(path).split("_")[:2]
             version = version.replace("%3a", ":")
             try:
-                copyright_text, files = read_deb(path)
+                copyright_text, files = read_deb(path, a.anywhere)
             except (subprocess.CalledProcessError, tarfile.TarError) as e:
                 print(f"skip {path}: {e}")
                 continue
@@ -113,6 +134,7 @@ def main() -> None:
                 continue
             if package in held:
                 held_modules.update(rel.split("/")[0].removesuffix(".py") for rel in files)
+                seen.update(digest_of(text) for text in files.values())
                 rows.append((package, version, "-", sum(len(t) for t in files.values()), "heldout"))
                 continue
             names = licences(copyright_text or "")
@@ -123,7 +145,7 @@ def main() -> None:
             for rel, text in sorted(files.items()):
                 if kept >= MAX_PACKAGE_BYTES or not is_clean(text):
                     continue
-                digest = hashlib.sha256(re.sub(r"\s+", "", text).encode()).digest()
+                digest = digest_of(text)
                 if digest in seen:
                     continue
                 seen.add(digest)
