@@ -236,7 +236,7 @@ describe('Endless in VS Code (browser)', () => {
       },
       before,
     );
-    await chat.getByRole('textbox', { name: 'Message', exact: true }).fill('Explain in detail, step by step, how a hash map handles collisions.');
+    await chat.getByRole('textbox', { name: 'Message', exact: true }).fill('Write a detailed tutorial on hash maps in JavaScript, with many examples.');
     await chat.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
     const reply = replies.nth(before);
     // Stop ends the reply at once: it is marked stopped and no longer grows (allowing for a

@@ -35,7 +35,7 @@ describe('chat', () => {
     const api = await endlessApi();
     let pieces = 0;
     let stopped: Thenable<unknown> | undefined;
-    const reply = await api.chat('Explain, in detail and at length, how a hash map works.', () => {
+    const reply = await api.chat('Write a detailed tutorial on hash maps in JavaScript, with many examples.', () => {
       pieces++;
       if (pieces === 3) stopped = vscode.commands.executeCommand('endless.stop');
     });

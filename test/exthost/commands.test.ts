@@ -22,11 +22,11 @@ describe('commands', () => {
     const api = await endlessApi();
     const config = () => vscode.workspace.getConfiguration('endless');
     const document = await openWorkspaceFile('src/shapes.ts');
-    // A statement begun on a new line, so that something must follow.
+    // A declaration begun on a new line (after `const dy = ...`), so that something must follow.
     const editor = vscode.window.activeTextEditor!;
-    const end = document.lineAt(10).range.end;
-    await editor.edit((edit) => edit.insert(end, '\n  return '));
-    const position = new vscode.Position(end.line + 1, '  return '.length);
+    const end = document.lineAt(9).range.end;
+    await editor.edit((edit) => edit.insert(end, '\n  const d = '));
+    const position = new vscode.Position(end.line + 1, '  const d = '.length);
     try {
       assert.equal(config().get('completion.enabled'), true);
       assert.equal(typeof (await api.provideCompletion(document, position)), 'string', 'ghost text while on');

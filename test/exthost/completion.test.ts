@@ -32,7 +32,7 @@ async function completeAfter(
 
 describe('inline completions', () => {
   it('completes a TypeScript document with text from the model', async () => {
-    const text = await completeAfter('src/shapes.ts', 'const dy = a.y - b.y;', '  return ');
+    const text = await completeAfter('src/shapes.ts', 'const dy = a.y - b.y;', '  const d = ');
     assert.equal(typeof text, 'string', 'the provider returned an item');
     assert.ok(text!.trim().length > 0, `the item has visible text: ${JSON.stringify(text)}`);
   });
@@ -50,7 +50,7 @@ describe('inline completions', () => {
       await waitFor('the new delay', () => vscode.workspace.getConfiguration('endless').get('completion.delayMs') === 10_000);
       await new Promise((resolve) => setTimeout(resolve, 200));
       let started = Date.now();
-      const invoked = await completeAfter('src/shapes.ts', 'const dy = a.y - b.y;', '  return ', vscode.InlineCompletionTriggerKind.Invoke);
+      const invoked = await completeAfter('src/shapes.ts', 'const dy = a.y - b.y;', '  const d = ', vscode.InlineCompletionTriggerKind.Invoke);
       const invokedMs = Date.now() - started;
       assert.ok(invoked && invoked.trim().length > 0, `the explicit request was answered: ${JSON.stringify(invoked)}`);
       // Generous: a 10-second pause would miss it by far.

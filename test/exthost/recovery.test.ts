@@ -6,7 +6,7 @@ describe('worker crash', () => {
     const api = await endlessApi();
     const restarts = api.restartCount();
     let streamed = 0;
-    const inFlight = api.chat('Explain, in detail and at length, how a hash map works.', () => {
+    const inFlight = api.chat('Write a detailed tutorial on hash maps in JavaScript, with many examples.', () => {
       if (++streamed === 3) api.crashWorkerForTesting();
     });
     await assert.rejects(inFlight, /The engine stopped unexpectedly \(the engine worker exited with code 70\)/);
