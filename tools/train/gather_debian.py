@@ -18,7 +18,6 @@ Files pass the same cleanliness tests as the rest (sources.is_clean).
 """
 
 import argparse
-import hashlib
 import io
 import json
 import lzma
@@ -30,7 +29,7 @@ import tarfile
 from typing import Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sources import is_clean  # noqa: E402
+from sources import content_digest, is_clean  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PERMISSIVE = re.compile(
@@ -99,11 +98,6 @@ def read_deb(path: str, anywhere: bool = False) -> Tuple[Optional[str], Dict[str
     return copyright_text, files
 
 
-def digest_of(text: str) -> bytes:
-    """Equal for files that differ only in white space."""
-    return hashlib.sha256(re.sub(r"\s+", "", text).encode()).digest()
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--debs", nargs="+", required=True, help="folders of .deb files")
@@ -134,7 +128,7 @@ def main() -> None:
                 continue
             if package in held:
                 held_modules.update(rel.split("/")[0].removesuffix(".py") for rel in files)
-                seen.update(digest_of(text) for text in files.values())
+                seen.update(content_digest(text) for text in files.values())
                 rows.append((package, version, "-", sum(len(t) for t in files.values()), "heldout"))
                 continue
             names = licences(copyright_text or "")
@@ -145,7 +139,7 @@ def main() -> None:
             for rel, text in sorted(files.items()):
                 if kept >= MAX_PACKAGE_BYTES or not is_clean(text):
                     continue
-                digest = digest_of(text)
+                digest = content_digest(text)
                 if digest in seen:
                     continue
                 seen.add(digest)

@@ -173,12 +173,17 @@ def disk_docs(kind: str, limit_bytes: Optional[int] = None, every: int = 1,
     return train, heldout, groups
 
 
+def content_digest(text: str) -> bytes:
+    """Equal for texts that differ only in white space (the same file in two versions of a
+    package, re-indented or re-wrapped copies)."""
+    return hashlib.sha256(_SPACE.sub("", text).encode()).digest()
+
+
 def dedup(docs: Iterable[Doc], seen: set) -> List[Doc]:
-    """Drops exact and near duplicates: texts equal once all whitespace is removed (the same
-    file in two versions of a package, re-indented or re-wrapped copies)."""
+    """Drops exact and near duplicates: texts with the same content_digest."""
     out = []
     for d in docs:
-        h = hashlib.sha256(_SPACE.sub("", d.text).encode()).digest()
+        h = content_digest(d.text)
         if h not in seen:
             seen.add(h)
             out.append(d)

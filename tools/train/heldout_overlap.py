@@ -1,0 +1,71 @@
+"""Which held-out source files a training copy holds, white space aside.
+
+  python3 tools/train/heldout_overlap.py --heldout tools/eval/.data/npm R4/js-train.jsonl.xz ...
+
+--heldout is a folder (the evaluations' held-out packages, as tools/eval/fetch_heldout.sh
+leaves them) or a .jsonl.xz corpus file (a held-out split). Prints, for each training file, how
+many held-out files it holds and in which packages they came, so that a new round's data can be
+checked before it is trained on (model card, stage 3).
+"""
+
+import argparse
+import json
+import os
+import sys
+from collections import defaultdict
+from typing import Dict
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gather_corpus import EXTENSIONS  # noqa: E402
+from sources import _records, content_digest  # noqa: E402
+
+MIN_CHARS = 200  # shorter files (re-exports, stubs) are the same in many packages by nature
+
+
+def package_of(path: str) -> str:
+    parts = path.split("/")
+    return "/".join(parts[:2]) if path.startswith("@") else parts[0]
+
+
+def heldout_digests(source: str) -> Dict[bytes, str]:
+    found = {}
+    if os.path.isdir(source):
+        for folder, _, names in os.walk(source):
+            for name in names:
+                if not name.endswith(EXTENSIONS):
+                    continue
+                path = os.path.join(folder, name)
+                try:
+                    with open(path, encoding="utf-8") as f:
+                        text = f.read()
+                except (OSError, UnicodeDecodeError):
+                    continue
+                if len(text) >= MIN_CHARS:
+                    found[content_digest(text)] = os.path.relpath(path, source)
+    else:
+        for rec in _records(source):
+            if len(rec["text"]) >= MIN_CHARS:
+                found[content_digest(rec["text"])] = rec["path"]
+    return found
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--heldout", required=True)
+    ap.add_argument("train", nargs="+", help="training copies (.jsonl.xz)")
+    a = ap.parse_args()
+    held = heldout_digests(a.heldout)
+    print(f"held-out files: {len(held)}")
+    for path in a.train:
+        hits, total = defaultdict(set), 0
+        for rec in _records(path):
+            digest = content_digest(rec["text"])
+            if digest in held:
+                total += 1
+                hits[package_of(rec["path"])].add(package_of(held[digest]))
+        print(json.dumps({"train": path, "heldout_files_found": total,
+                          "by_training_package": {k: sorted(v) for k, v in sorted(hits.items())}}))
+
+
+if __name__ == "__main__":
+    main()
