@@ -17,14 +17,9 @@ from typing import Dict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gather_corpus import EXTENSIONS  # noqa: E402
-from sources import _records, content_digest  # noqa: E402
+from sources import _records, content_digest, package_of  # noqa: E402
 
 MIN_CHARS = 200  # shorter files (re-exports, stubs) are the same in many packages by nature
-
-
-def package_of(path: str) -> str:
-    parts = path.split("/")
-    return "/".join(parts[:2]) if path.startswith("@") else parts[0]
 
 
 def heldout_digests(source: str) -> Dict[bytes, str]:

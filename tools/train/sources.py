@@ -92,6 +92,14 @@ def _records(path: str) -> Iterator[dict]:
             return
 
 
+def package_of(path: str, name: str = "js") -> str:
+    """The package a corpus path belongs to: its first folder (two for a scoped npm name); a
+    Debian top-level module file counts as its module."""
+    parts = path.split("/")
+    pkg = "/".join(parts[:2]) if path.startswith("@") else parts[0]
+    return pkg[:-3] if name == "py" and pkg.endswith(".py") else pkg
+
+
 def js_docs(corpus_dir: str, split: str, limit_bytes: Optional[int] = None, name: str = "js") -> Iterator[Doc]:
     """Documents of `{name}-{split}.jsonl.xz` (npm: js; Debian Python: py)."""
     total = 0
@@ -101,10 +109,7 @@ def js_docs(corpus_dir: str, split: str, limit_bytes: Optional[int] = None, name
     for d in _records(path):
         if not is_clean(d["text"]):
             continue
-        pkg = d["path"].split("/")[0] if not d["path"].startswith("@") else "/".join(d["path"].split("/")[:2])
-        if name == "py":
-            pkg = pkg[:-3] if pkg.endswith(".py") else pkg
-        yield Doc(lang_of(d["path"]), d["path"], d["text"], pkg)
+        yield Doc(lang_of(d["path"]), d["path"], d["text"], package_of(d["path"], name))
         total += len(d["text"])
         if limit_bytes and total >= limit_bytes:
             return

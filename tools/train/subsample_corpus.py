@@ -21,13 +21,7 @@ import sys
 from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sources import Doc, _records, dedup, is_clean  # noqa: E402
-
-
-def package_of(path: str, name: str) -> str:
-    parts = path.split("/")
-    pkg = "/".join(parts[:2]) if path.startswith("@") else parts[0]
-    return pkg[:-3] if name == "py" and pkg.endswith(".py") else pkg
+from sources import Doc, _records, dedup, is_clean, package_of  # noqa: E402
 
 
 def trained_packages(manifest: str) -> set:
