@@ -75,6 +75,8 @@ def looks_generated(path: str, text: str) -> Optional[str]:
 
 
 def digest_of(text: str) -> bytes:
+    """Exact content, surrounding white space aside: the rule every batch was gathered with
+    (prepare_data.py drops the near-duplicates later, with sources.content_digest)."""
     return hashlib.sha256(text.strip().encode()).digest()
 
 
