@@ -10,7 +10,7 @@
 # past" graph of the same weights (bench/models/default-hf). INIT names other starting weights;
 # SKIP_PREP=1 trains again on the data a previous call prepared in DATA (the machine is kept
 # between calls while it is warm). PASSES=1 ends the schedule after one pass over the data even
-# when TRAIN_S leaves time.
+# when TRAIN_S leaves time. PAIRS adds short chat pairs mined from earlier corpora.
 set -euo pipefail
 START=$(date +%s)
 cd "$(dirname "$0")/../.."
@@ -29,6 +29,8 @@ nvidia-smi -L
 PREP=(--corpus "$CORPUS" --out "$DATA" --tokenizer models/default/tokenizer.json --fim-rate 0.8 --editor-fim
       --js-repeat "${JS_REPEAT:-2}" --py-repeat "${PY_REPEAT:-1}" --disk-py-every "${DISK_PY_EVERY:-6}"
       --py-cap-mb "${PY_CAP_MB:-400}" --c-cap-mb 0)
+# PAIRS: short mined pairs from earlier corpora (mine_pairs.py), PAIRS_REPEAT conversations each.
+[ -z "${PAIRS:-}" ] || PREP+=(--pairs "$PAIRS" --pairs-repeat "${PAIRS_REPEAT:-1}")
 if [ "${1:-}" = "--smoke" ]; then
   python3 tools/train/prepare_data.py "${PREP[@]}" --smoke
   torchrun --standalone --nproc_per_node="$NGPU" tools/train/train.py --data "$DATA" --deadline $((START + 120)) \

@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "export"))
 from model_files import SPECIAL_TOKENS  # noqa: E402
 from samples import chat_sample, doc_samples  # noqa: E402
-from sources import dedup, disk_docs, js_docs  # noqa: E402
+from sources import _records, dedup, disk_docs, js_docs  # noqa: E402
 
 WINDOW = 1024
 
@@ -126,6 +126,8 @@ def main() -> None:
     ap.add_argument("--vocab", type=int, default=16384)
     ap.add_argument("--tokenizer", help="reuse this tokenizer.json (the shipped model's) instead of training one")
     ap.add_argument("--chat-repeat", type=int, default=2, help="conversations per mined pair (fresh phrasing each)")
+    ap.add_argument("--pairs", help="more mined pairs, short ones from earlier corpora (mine_pairs.py's .jsonl.xz)")
+    ap.add_argument("--pairs-repeat", type=int, default=1, help="conversations per pair of --pairs")
     ap.add_argument("--smoke", action="store_true", help="a small slice of everything, for a quick check")
     ap.add_argument("--deadline", type=float, default=0, help="epoch seconds by which data must be ready")
     ap.add_argument("--js-repeat", type=int, default=2, help="passes over the JS/TS docs (fresh FIM each)")
@@ -239,6 +241,12 @@ def main() -> None:
         for _ in range(a.chat_repeat):
             chat += encode_chats(list(pairs), rng, pool)
         stats["chat_pairs"] = {"js/ts": js_pairs, "py": len(pairs) - js_pairs}
+        if a.pairs:
+            extra = [tuple(p) for p in _records(a.pairs)]
+            for _ in range(a.pairs_repeat):
+                chat += encode_chats(list(extra), rng, pool)
+            stats["chat_pairs"]["extra"] = len(extra)
+            stats["chat_pairs"]["extra_repeat"] = a.pairs_repeat
         stats["samples"] = {"code+fim": len(encoded), "chat": len(chat)}
         encoded += chat
         rng.shuffle(encoded)
