@@ -9,7 +9,8 @@
 # perplexities (about 45 s more). HF=1 also exports and quantises the Hugging Face "decoder with
 # past" graph of the same weights (bench/models/default-hf). INIT names other starting weights;
 # SKIP_PREP=1 trains again on the data a previous call prepared in DATA (the machine is kept
-# between calls while it is warm). PASSES=1 ends the schedule after one pass over the data even
+# between calls while it is warm); PREP_ONLY=1 makes such a call, for data too large to prepare
+# and train on within one call. PASSES=1 ends the schedule after one pass over the data even
 # when TRAIN_S leaves time. PAIRS adds short chat pairs mined from earlier corpora.
 set -euo pipefail
 START=$(date +%s)
@@ -38,6 +39,7 @@ if [ "${1:-}" = "--smoke" ]; then
   python3 tools/train/finish.py --data "$DATA" --repo . --out "$OUT" --smoke --no-hf
 else
   [ -n "${SKIP_PREP:-}" ] || python3 tools/train/prepare_data.py "${PREP[@]}" --deadline $((START + ${PREP_S:-60}))
+  [ -z "${PREP_ONLY:-}" ] || { echo "prepared in $DATA ($(( $(date +%s) - START ))s)"; exit 0; }
   torchrun --standalone --nproc_per_node="$NGPU" tools/train/train.py --data "$DATA" \
     --deadline $((START + ${TRAIN_S:-190})) --batch "$BATCH" --lr "${LR:-6e-4}" --init-onnx "$INIT" \
     --passes "${PASSES:-0}"
