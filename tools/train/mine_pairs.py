@@ -53,8 +53,14 @@ _JS_DECLARED = re.compile(
 _PY_BUILTINS = frozenset(dir(builtins))
 
 
+def _code_only(m: re.Match) -> str:
+    """Comments and strings go; a template literal keeps the code of its `${...}` parts."""
+    text = m.group(0)
+    return " ".join(re.findall(r"\$\{([^}]*)\}", text)) if text.startswith("`") else " "
+
+
 def _js_standalone(code: str, name: str) -> bool:
-    code = _JS_NOISE.sub(" ", code)
+    code = _JS_NOISE.sub(_code_only, code)
     head_end = code.find("{")
     head = code[:head_end] if head_end > 0 else ""
     # the head's names (parameters, their types and generics) count as declared
