@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Fetches the held-out code the evaluations sample from (never in any training window):
-#   npm:    heldout-npm.txt, the packages with split=heldout in tools/train/MANIFEST.tsv (`npm pack`)
+#   npm:    heldout-npm.txt (`npm pack`): first the 205 packages the first stage held out (among
+#           those with split=heldout in tools/train/MANIFEST.tsv), then every other held-out
+#           package of the three npm batches gathered (tools/train/README.md) with TypeScript
+#           sources
 #   Debian: heldout-debian.txt, python3-* packages held out from training (`apt-get download`)
 # into DEST/npm/<package>/ and DEST/deb/<package>/ (the package's files as installed).
 #   bash tools/eval/fetch_heldout.sh [DEST] [CACHE...]

@@ -1,6 +1,7 @@
 // A fixed, seeded sample of single lines from held-out code (tools/eval/fetch_heldout.sh): per
 // language, a package is drawn, then a file of it, then a line; the line's text is removed (its
 // indentation stays, as an editor's auto-indent leaves it) and the cursor put where it began.
+// npm files that also occur in training data (heldout-npm-seen.txt) are never drawn.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { seededRandom } from '../../src/engine/sampler';
@@ -50,13 +51,27 @@ interface SourceFile {
   absolute: string;
 }
 
-/** Files per held-out package, for each language. */
+/**
+ * Held-out npm files that a training split holds too, white space aside (a held-out package
+ * bundled inside another package), as `<folder under npm/>/<file>`: written by
+ * tools/train/heldout_overlap.py --list over every training split gathered.
+ */
+function seenInTraining(): Set<string> {
+  const list = readFileSync(join(import.meta.dirname, 'heldout-npm-seen.txt'), 'utf8');
+  return new Set(list.split('\n').filter(Boolean));
+}
+
+/** Files per held-out package, for each language; none that training has seen. */
 export function heldoutFiles(dataDir: string, language: EvalLanguage): Map<string, SourceFile[]> {
   const packages = new Map<string, SourceFile[]>();
   if (language === 'typescript') {
     const root = join(dataDir, 'npm');
+    const seen = seenInTraining();
     for (const pkg of safeList(root)) {
-      const files = walk(join(root, pkg), (p) => /\.(ts|tsx|mts|cts)$/.test(p) && !/\.d\.[mc]?ts$/.test(p));
+      const files = walk(
+        join(root, pkg),
+        (p) => /\.(ts|tsx|mts|cts)$/.test(p) && !/\.d\.[mc]?ts$/.test(p) && !seen.has(relative(root, p)),
+      );
       const name = packageName(join(root, pkg)) ?? pkg;
       if (files.length) packages.set(pkg, files.map((absolute) => ({ absolute, path: `${name}/${relative(join(root, pkg), absolute)}` })));
     }

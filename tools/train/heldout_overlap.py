@@ -5,7 +5,9 @@
 --heldout is a folder (the evaluations' held-out packages, as tools/eval/fetch_heldout.sh
 leaves them) or a .jsonl.xz corpus file (a held-out split). Prints, for each training file, how
 many held-out files it holds and in which packages they came, so that a new round's data can be
-checked before it is trained on (model card, stage 3).
+checked before it is trained on (model card, stage 3). --list writes the held-out files found:
+tools/eval/heldout-npm-seen.txt is that list for every training split gathered so far, and the
+completion evaluation never samples a line from those files.
 """
 
 import argparse
@@ -47,10 +49,12 @@ def heldout_digests(source: str) -> Dict[bytes, str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--heldout", required=True)
+    ap.add_argument("--list", help="also write the held-out files found, one path (as under --heldout) per line")
     ap.add_argument("train", nargs="+", help="training copies (.jsonl.xz)")
     a = ap.parse_args()
     held = heldout_digests(a.heldout)
     print(f"held-out files: {len(held)}")
+    seen = set()
     for path in a.train:
         hits, total = defaultdict(set), 0
         for rec in _records(path):
@@ -58,8 +62,12 @@ def main() -> None:
             if digest in held:
                 total += 1
                 hits[package_of(rec["path"])].add(package_of(held[digest]))
+                seen.add(held[digest])
         print(json.dumps({"train": path, "heldout_files_found": total,
                           "by_training_package": {k: sorted(v) for k, v in sorted(hits.items())}}))
+    if a.list:
+        with open(a.list, "w", encoding="utf-8") as f:
+            f.write("".join(f"{p}\n" for p in sorted(seen)))
 
 
 if __name__ == "__main__":
