@@ -55,7 +55,7 @@ const argmax = (logits: Float32Array) => {
 };
 
 /** Runs `steps` single-token steps (greedy, so the text stays plausible) and times each. */
-async function timeSteps(stream: Stream, steps: number, skipEvictions: boolean): Promise<{ ms: number[]; cpuMs: number }> {
+export async function timeSteps(stream: Stream, steps: number, skipEvictions: boolean): Promise<{ ms: number[]; cpuMs: number }> {
   const ms: number[] = [];
   let cpuMs = 0;
   for (let i = 0; i < steps; i++) {
