@@ -32,11 +32,11 @@ BUNDLED = os.path.join(HERE, "..", "..", "models", "default")
 BLOCK = 32
 
 
-def matmuls_to_nbits(path: str) -> int:
-    """Every MatMul by a constant weight becomes a MatMulNBits of that weight; returns how many."""
+def matmuls_to_nbits(path: str) -> None:
+    """Every MatMul by a constant weight becomes a MatMulNBits of that weight."""
     model = onnx.load(path)
     inits = {t.name: t for t in model.graph.initializer}
-    nodes, count = [], 0
+    nodes = []
     for node in model.graph.node:
         if node.op_type != "MatMul" or node.input[1] not in inits:
             nodes.append(node)
@@ -49,7 +49,6 @@ def matmuls_to_nbits(path: str) -> int:
                                         numpy_helper.from_array(scales.reshape(-1), names[1])])
         nodes.append(helper.make_node("MatMulNBits", [node.input[0], *names], list(node.output), name=node.name,
                                       domain="com.microsoft", K=k, N=n, bits=4, block_size=BLOCK, accuracy_level=4))
-        count += 1
     del model.graph.node[:]
     model.graph.node.extend(nodes)
     used = {name for node in model.graph.node for name in node.input}
@@ -59,7 +58,6 @@ def matmuls_to_nbits(path: str) -> int:
     if not any(o.domain == "com.microsoft" for o in model.opset_import):
         model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     onnx.save(model, path)
-    return count
 
 
 def write_shape(out: str, hidden: int, layers: int, heads: int, kv: int, mlp: int) -> int:

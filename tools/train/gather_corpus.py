@@ -28,7 +28,7 @@ import tarfile
 from typing import Dict, Iterator, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sources import _records  # noqa: E402
+from sources import json_lines  # noqa: E402
 
 EXTENSIONS = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
 PERMISSIVE = re.compile(
@@ -143,7 +143,7 @@ def main() -> None:
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
 
-    seen_hashes = {digest_of(rec["text"]) for path in a.known for rec in _records(path)}
+    seen_hashes = {digest_of(rec["text"]) for path in a.known for rec in json_lines(path)}
     packages: Dict[str, Dict] = {}
     skipped: Dict[str, int] = {}
     writers = {

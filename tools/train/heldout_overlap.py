@@ -19,7 +19,7 @@ from typing import Dict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gather_corpus import EXTENSIONS  # noqa: E402
-from sources import _records, content_digest, package_of  # noqa: E402
+from sources import json_lines, content_digest, package_of  # noqa: E402
 
 MIN_CHARS = 200  # shorter files (re-exports, stubs) are the same in many packages by nature
 
@@ -40,7 +40,7 @@ def heldout_digests(source: str) -> Dict[bytes, str]:
                 if len(text) >= MIN_CHARS:
                     found[content_digest(text)] = os.path.relpath(path, source)
     else:
-        for rec in _records(source):
+        for rec in json_lines(source):
             if len(rec["text"]) >= MIN_CHARS:
                 found[content_digest(rec["text"])] = rec["path"]
     return found
@@ -57,7 +57,7 @@ def main() -> None:
     seen = set()
     for path in a.train:
         hits, total = defaultdict(set), 0
-        for rec in _records(path):
+        for rec in json_lines(path):
             digest = content_digest(rec["text"])
             if digest in held:
                 total += 1

@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "export"))
 from model_files import SPECIAL_TOKENS  # noqa: E402
 from samples import chat_sample, doc_samples  # noqa: E402
-from sources import _records, dedup, disk_docs, js_docs  # noqa: E402
+from sources import json_lines, dedup, disk_docs, js_docs  # noqa: E402
 
 WINDOW = 1024
 
@@ -242,7 +242,7 @@ def main() -> None:
             chat += encode_chats(list(pairs), rng, pool)
         stats["chat_pairs"] = {"js/ts": js_pairs, "py": len(pairs) - js_pairs}
         if a.pairs:
-            extra = [tuple(p) for p in _records(a.pairs)]
+            extra = [tuple(p) for p in json_lines(a.pairs)]
             for _ in range(a.pairs_repeat):
                 chat += encode_chats(list(extra), rng, pool)
             stats["chat_pairs"]["extra"] = len(extra)

@@ -21,7 +21,7 @@ import site
 import sysconfig
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Iterable, Iterator, List, Optional, Tuple
 
 SPECIAL_MARK = "<|"  # documents containing special-token text are dropped (see is_clean)
 SPECIAL_TEXTS = ("<|bos|>", "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|fim_prefix|>",
@@ -78,9 +78,9 @@ def held_out(group: str) -> bool:
     return int(hashlib.sha1(group.encode()).hexdigest(), 16) % 100 < HELDOUT_PERCENT
 
 
-def _records(path: str) -> Iterator[dict]:
-    """JSON lines of an .xz file; a stream cut short (a snapshot of a corpus still being
-    written) ends at its last complete line."""
+def json_lines(path: str) -> Iterator[Any]:
+    """The JSON values of an .xz file of JSON lines (corpus records, mined pairs); a stream cut
+    short (a snapshot of a corpus still being written) ends at its last complete line."""
     with lzma.open(path, "rt", encoding="utf-8") as f:
         try:
             for line in f:
@@ -106,7 +106,7 @@ def js_docs(corpus_dir: str, split: str, limit_bytes: Optional[int] = None, name
     path = os.path.join(corpus_dir, f"{name}-{split}.jsonl.xz")
     if not os.path.exists(path):
         return
-    for d in _records(path):
+    for d in json_lines(path):
         if not is_clean(d["text"]):
             continue
         yield Doc(lang_of(d["path"]), d["path"], d["text"], package_of(d["path"], name))

@@ -21,7 +21,7 @@ import sys
 from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sources import Doc, _records, dedup, is_clean, package_of  # noqa: E402
+from sources import Doc, json_lines, dedup, is_clean, package_of  # noqa: E402
 
 
 def trained_packages(manifest: str) -> set:
@@ -45,7 +45,7 @@ def main() -> None:
 
     packages = defaultdict(list)
     seen, dropped, left_out = set(), 0, set()
-    for rec in _records(os.path.join(a.src, f"{a.name}-train.jsonl.xz")):
+    for rec in json_lines(os.path.join(a.src, f"{a.name}-train.jsonl.xz")):
         if not is_clean(rec["text"]):
             dropped += 1
             continue
