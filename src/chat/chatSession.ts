@@ -38,6 +38,8 @@ export class ChatSession {
   readonly onEvent = new Listeners<ChatEvent>();
   private messages: StoredMessage[];
   private running: Generation | undefined;
+  /** The reply the user stopped: it ends as stopped even if the model finished it meanwhile. */
+  private stopped: Generation | undefined;
   /** Set by a Stop from the panel: the reply is cut to what the user had seen. */
   private keepChars: number | undefined;
   /** The last message the worker's chat stream holds; null when it must start over. */
@@ -150,11 +152,12 @@ export class ChatSession {
         }
         // What streamed is what the user saw; the final text only matters if nothing streamed.
         if (reply.text.length === 0) reply.text = done.text;
-        if (done.reason === 'cancelled' && this.keepChars !== undefined && this.running === generation) {
-          reply.text = reply.text.slice(0, this.keepChars);
-        }
+        // A Stop that crossed the reply's last tokens on their way still stops it: the user
+        // keeps what they saw, as with any other Stop.
+        const stopped = this.stopped === generation;
+        if (stopped && this.keepChars !== undefined) reply.text = reply.text.slice(0, this.keepChars);
         reply.content = reply.text;
-        reply.finish = done.reason;
+        reply.finish = stopped ? 'cancelled' : done.reason;
         return reply.text;
       },
       (error: Error) => {
@@ -190,6 +193,7 @@ export class ChatSession {
    */
   stop(shownChars?: number): void {
     if (!this.running) return;
+    this.stopped = this.running;
     this.keepChars = shownChars;
     this.running.cancel();
   }

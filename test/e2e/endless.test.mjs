@@ -15,6 +15,12 @@ import {
 } from './workbench.mjs';
 
 const FIRST_MESSAGE = 'Write a Python function that reverses a string.';
+/** Prompts that ask for long replies, for pressing Stop while one is being written. */
+const STOP_PROMPTS = [
+  'Write a detailed tutorial on hash maps in JavaScript, with many examples.',
+  'Explain closures in JavaScript step by step, with a code example for each step.',
+  'Write a Python class for a linked list with insert, remove, find and reverse methods.',
+];
 
 /** Text of the editor's rendered lines, with the non-breaking spaces Monaco renders undone. */
 async function editorText(page) {
@@ -216,34 +222,41 @@ describe('Endless in VS Code (browser)', () => {
   step('stops a reply with Stop', 'chat-stop', async () => {
     const chat = chatFrame(page);
     const replies = chat.locator('[data-role="assistant"]');
-    const before = await replies.count();
-    // Stop is clicked from inside the page the moment the first words of the reply show:
-    // a small model can finish a reply before a round trip from the test would arrive.
     const frame = await panelPage(chat);
-    await frame.evaluate(
-      (count) => {
+    // A reply the model ends within the moment Stop takes to reach it is complete, not stopped:
+    // a short greedy reply on a fast machine can. Another prompt is then tried.
+    let stoppedAt = 0;
+    let reply;
+    for (const prompt of STOP_PROMPTS) {
+      const before = await replies.count();
+      // Stop is clicked from inside the page the moment the first words of the reply show:
+      // a small model can finish a reply before a round trip from the test would arrive.
+      await frame.evaluate((count) => {
         const written = globalThis.endlessWritten;
+        globalThis.endlessStoppedAt = 0;
         const observer = new MutationObserver(() => {
-          const reply = document.querySelectorAll('[data-role="assistant"]')[count];
+          const shown = document.querySelectorAll('[data-role="assistant"]')[count];
           const stop = [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Stop');
-          if (written(reply) && stop && !stop.disabled) {
+          if (written(shown) && stop && !stop.disabled) {
             observer.disconnect();
-            globalThis.endlessStoppedAt = written(reply).length;
+            globalThis.endlessStoppedAt = written(shown).length;
             stop.click();
           }
         });
         observer.observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true });
-      },
-      before,
-    );
-    await chat.getByRole('textbox', { name: 'Message', exact: true }).fill('Write a detailed tutorial on hash maps in JavaScript, with many examples.');
-    await chat.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
-    const reply = replies.nth(before);
-    // Stop ends the reply at once: it is marked stopped and no longer grows (allowing for a
-    // token already in flight).
-    await reply.getByText('Stopped.').waitFor({ timeout: 120_000 });
-    const stoppedAt = await frame.evaluate(() => globalThis.endlessStoppedAt);
-    assert.ok(stoppedAt > 0, 'the reply had started to stream when Stop was clicked');
+      }, before);
+      await chat.getByRole('textbox', { name: 'Message', exact: true }).fill(prompt);
+      await chat.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+      reply = replies.nth(before);
+      await reply.waitFor();
+      await chat.locator('[data-role="assistant"][aria-busy="true"]').waitFor({ state: 'detached', timeout: 120_000 });
+      if (await reply.getByText('Stopped.').isVisible()) {
+        stoppedAt = await frame.evaluate(() => globalThis.endlessStoppedAt);
+        break;
+      }
+    }
+    assert.ok(stoppedAt > 0, `one of ${STOP_PROMPTS.length} replies was stopped after it had started to stream`);
+    // Stop ends the reply at once: it no longer grows (allowing for a token already in flight).
     const after = await settled(() => writtenIn(reply), 2000, 10_000);
     assert.ok(after.length - stoppedAt < 40, `the reply stopped growing (${stoppedAt} -> ${after.length} chars)`);
     assert.ok(await chat.getByRole('button', { name: 'Send' }).isEnabled(), 'Send is available again');

@@ -110,6 +110,20 @@ describe('chat session with the real worker', () => {
     assert.equal(session.transcript().at(-1)!.content, shown);
   });
 
+  it('ends a reply as stopped when Stop crosses its last token', async () => {
+    // A one-token reply: when its token arrives the worker has already finished it.
+    maxTokens = 1;
+    const pieces: string[] = [];
+    const result = session.send('one more', [], (piece) => {
+      pieces.push(piece);
+      session.stop(piece.length);
+    });
+    const reply = await (result as { reply: Promise<string> }).reply;
+    assert.equal(pieces.length, 1);
+    assert.equal(reply, pieces[0], 'the reply keeps what was shown');
+    assert.equal(session.view().at(-1)!.finish, 'cancelled');
+  });
+
   it('folds attachments into what the model sees but shows their labels', async () => {
     maxTokens = 4;
     const result = session.send('what is this?', [{ id: 'x', label: 'a.py', languageId: 'python', text: 'print(1)' }]);
