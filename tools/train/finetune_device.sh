@@ -11,7 +11,9 @@
 # SKIP_PREP=1 trains again on the data a previous call prepared in DATA (the machine is kept
 # between calls while it is warm); PREP_ONLY=1 makes such a call, for data too large to prepare
 # and train on within one call. PASSES=1 ends the schedule after one pass over the data even
-# when TRAIN_S leaves time. PAIRS adds short chat pairs mined from earlier corpora.
+# when TRAIN_S leaves time. PAIRS adds short chat pairs mined from earlier corpora. SHAPE
+# (HIDDEN,LAYERS,HEADS,KV_HEADS,MLP) trains another shape, grown from the starting weights
+# (grow.py: a wider MLP, fewer KV heads).
 set -euo pipefail
 START=$(date +%s)
 cd "$(dirname "$0")/../.."
@@ -23,6 +25,7 @@ OUT=${OUT:-/tmp/endless-out}
 NGPU=$(python3 -c 'import torch; print(torch.cuda.device_count())')
 BATCH=$((128 / NGPU))
 INIT=${INIT:-models/default/onnx/model.onnx}
+TRAIN_ARGS=(--batch "$BATCH" --lr "${LR:-6e-4}" --init-onnx "$INIT" ${SHAPE:+--shape "$SHAPE"})
 mkdir -p "$DATA" "$OUT"
 nvidia-smi -L
 # Editor-shaped FIM on 80% of code documents; each source seen in fresh cuts per pass; the
@@ -35,14 +38,13 @@ PREP=(--corpus "$CORPUS" --out "$DATA" --tokenizer models/default/tokenizer.json
 if [ "${1:-}" = "--smoke" ]; then
   python3 tools/train/prepare_data.py "${PREP[@]}" --smoke
   torchrun --standalone --nproc_per_node="$NGPU" tools/train/train.py --data "$DATA" --deadline $((START + 120)) \
-    --max-steps 20 --batch "$BATCH" --lr "${LR:-6e-4}" --init-onnx "$INIT"
+    --max-steps 20 "${TRAIN_ARGS[@]}"
   python3 tools/train/finish.py --data "$DATA" --repo . --out "$OUT" --smoke --no-hf
 else
   [ -n "${SKIP_PREP:-}" ] || python3 tools/train/prepare_data.py "${PREP[@]}" --deadline $((START + ${PREP_S:-60}))
   [ -z "${PREP_ONLY:-}" ] || { echo "prepared in $DATA ($(( $(date +%s) - START ))s)"; exit 0; }
   torchrun --standalone --nproc_per_node="$NGPU" tools/train/train.py --data "$DATA" \
-    --deadline $((START + ${TRAIN_S:-190})) --batch "$BATCH" --lr "${LR:-6e-4}" --init-onnx "$INIT" \
-    --passes "${PASSES:-0}"
+    --deadline $((START + ${TRAIN_S:-190})) "${TRAIN_ARGS[@]}" --passes "${PASSES:-0}"
   python3 tools/train/finish.py --data "$DATA" --repo . --out "$OUT" $([ -n "${HF:-}" ] || echo --no-hf) ${BASELINE:+--baseline-onnx "$INIT"}
 fi
 echo "total $(( $(date +%s) - START ))s"

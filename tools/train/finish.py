@@ -280,7 +280,11 @@ def main():
     log(f"onnxruntime vs pytorch: {ev['ort_vs_torch_max_logit_diff']}")
 
     made = quantise(fp32, os.path.join(work, "model-int8.onnx"), os.path.join(work, "model-int4.onnx"), a.int8)
-    val = np.load(os.path.join(a.data, "val-js.npy"))[: (2 if a.smoke else 8)].astype(np.int64)
+    # JavaScript's held-out windows, or TypeScript's where there are none (a smoke run's slice).
+    val = np.load(os.path.join(a.data, "val-js.npy"))
+    if len(val) == 0:
+        val = np.load(os.path.join(a.data, "val-ts.npy"))
+    val = val[: (2 if a.smoke else 8)].astype(np.int64)
     variants = {"fp32": fp32, **made}
     quant = {}
     for name, path in variants.items():

@@ -44,6 +44,14 @@ class TrainStep(torch.nn.Module):
         return F.cross_entropy(logits.float().view(-1, logits.shape[-1]), y.reshape(-1))
 
 
+def parse_shape(text: str) -> dict:
+    names = ("hidden_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "intermediate_size")
+    values = [int(v) for v in text.split(",")]
+    if len(values) != len(names):
+        raise argparse.ArgumentTypeError(f"{text!r}: give {','.join(names)}")
+    return dict(zip(names, values))
+
+
 def init_weights(model: LlamaForCausalLM, layers: int) -> None:
     # GPT-2 style: 0.02 everywhere, output projections scaled down by depth.
     for name, p in model.named_parameters():
@@ -80,7 +88,11 @@ def main() -> None:
     ap.add_argument("--passes", type=float, default=0, help="end the schedule after this many passes over the data too")
     ap.add_argument("--no-compile", action="store_true")
     ap.add_argument("--init-onnx", help="start from the weights of this shipped int4 streaming graph")
+    ap.add_argument("--shape", type=parse_shape, default={},
+                    help="HIDDEN,LAYERS,HEADS,KV_HEADS,MLP instead of the shipped shape; --init-onnx weights "
+                         "of another shape are grown into it (grow.py: wider MLP, fewer KV heads)")
     a = ap.parse_args()
+    shape = {**MODEL, **a.shape}
 
     ddp = "RANK" in os.environ
     if ddp:
@@ -97,7 +109,7 @@ def main() -> None:
 
     with open(os.path.join(a.data, "tokenizer.json")) as f:
         vocab = len(json.load(f)["model"]["vocab"])
-    cfg = LlamaConfig(vocab_size=vocab, **MODEL)
+    cfg = LlamaConfig(vocab_size=vocab, **shape)
     model = LlamaForCausalLM(cfg)
     init_weights(model, cfg.num_hidden_layers)
     model.to(device)
@@ -110,17 +122,29 @@ def main() -> None:
     if a.init_onnx:
         # Continue from the shipped model; if its weights do not read back as a working model
         # (held-out loss no better than a barely trained one), train from scratch instead.
+        from grow import attention_input_moments, grow_state, shape_of
         from onnx_weights import state_dict_from_onnx
-        fresh = {k: v.clone() for k, v in model.state_dict().items()}
         state = state_dict_from_onnx(a.init_onnx, cfg.hidden_size)
-        missing, unexpected = model.load_state_dict({k: v.to(device) for k, v in state.items()}, strict=False)
+        source_shape = shape_of(state, cfg.head_dim)
+        grown = any(shape[k] != v for k, v in source_shape.items())
+        source = LlamaForCausalLM(LlamaConfig(vocab_size=vocab, **{**shape, **source_shape})).to(device) if grown else model
+        fresh = {k: v.clone() for k, v in model.state_dict().items()}
+        missing, unexpected = source.load_state_dict({k: v.to(device) for k, v in state.items()}, strict=False)
         missing = [k for k in missing if k != "lm_head.weight"]
-        before = {n: round(held_out_loss(model_loss(model), v[:32], device, 16), 4) for n, v in vals.items()}
+        before = {n: round(held_out_loss(model_loss(source), v[:32], device, 16), 4) for n, v in vals.items()}
         used = not missing and all(v < 3.0 for v in before.values() if v == v)  # NaN: no windows
-        if not used:
-            model.load_state_dict(fresh)
         init_record = {"event": "init", "from": a.init_onnx, "used": used, "missing": missing,
                        "unexpected": list(unexpected), "val_before": before}
+        if used and grown:
+            # The KV merge weighs the inputs the source model's attention really sees.
+            covs = attention_input_moments(source, torch.from_numpy(train[:8].astype(np.int64)).to(device))
+            model.load_state_dict({k: v.to(device) for k, v in grow_state(state, shape, cfg.head_dim, covs=covs).items()},
+                                  strict=False)
+            init_record.update(grown_from=source_shape,
+                               val_grown={n: round(held_out_loss(model_loss(model), v[:32], device, 16), 4) for n, v in vals.items()})
+        if not used:
+            model.load_state_dict(fresh)
+        del source
 
     step_mod = TrainStep(model)
     if ddp:
@@ -209,7 +233,7 @@ def main() -> None:
         state = {k: v.float().cpu() for k, v in model.state_dict().items()}
         torch.save(state, os.path.join(a.data, "model.pt"))
         with open(os.path.join(a.data, "train-config.json"), "w") as f:
-            json.dump({"vocab_size": vocab, **MODEL}, f, indent=2)
+            json.dump({"vocab_size": vocab, **shape}, f, indent=2)
     if ddp:
         dist.barrier()
         dist.destroy_process_group()
