@@ -1,9 +1,9 @@
 """Carries a trained model's weights into a larger shape, so that training goes on from what the
 model knows rather than from scratch (train.py --shape).
 
-Two changes are supported, and together they make a model larger that decodes no slower on the
-CPU (bench/README.md, "Larger shapes"): decode there is bound by reading the weights and the
-cache, and halving the KV heads halves the cache read at a full window.
+Three changes are supported; the first two together make a model larger that decodes no slower
+on the CPU (bench/README.md, "Larger shapes"): decode there is bound by reading the weights and
+the cache, and halving the KV heads halves the cache read at a full window.
 
 * More MLP channels. A new channel starts silent: its column of ``down_proj`` is zero, so the
   grown model computes exactly what the old one did, and its ``gate_proj``/``up_proj`` rows are
@@ -20,7 +20,10 @@ On 4 held-out windows of 1,024 tokens (tools/train/heldout-stream.txt), model 0.
 fit weighted by the norm's gains 4.05, weighted by measured inputs (1,536 tokens of 3 other windows) 2.80.
 Widening the MLP from 1,408 to 2,304 changes nothing (2.375).
 
-Everything else (hidden size, layers, query heads, head size, embedding, norms) must match.
+* More layers, spread over the depth, each a copy of the layer before it whose output
+  projections are zero: like a new MLP channel, it starts silent.
+
+Everything else (hidden size, query heads, head size, embedding, norms) must match.
 
   grown = grow_state(state, {"hidden_size": 512, "num_hidden_layers": 8, "num_attention_heads": 8,
                              "num_key_value_heads": 2, "intermediate_size": 2304}, head_dim=64,
@@ -50,12 +53,13 @@ def shape_of(state: Dict[str, torch.Tensor], head_dim: int) -> Dict[str, int]:
 
 
 def check_growable(have: Dict[str, int], want: Dict[str, int]) -> None:
-    for key in ("hidden_size", "num_hidden_layers", "num_attention_heads"):
+    for key in ("hidden_size", "num_attention_heads"):
         if have[key] != want[key]:
             raise ShapeError(f"{key} is {have[key]} in the starting weights and {want[key]} in the new shape; "
-                             "only intermediate_size may grow and num_key_value_heads shrink")
-    if want["intermediate_size"] < have["intermediate_size"]:
-        raise ShapeError(f"intermediate_size cannot shrink ({have['intermediate_size']} -> {want['intermediate_size']})")
+                             "only num_hidden_layers and intermediate_size may grow and num_key_value_heads shrink")
+    for key in ("num_hidden_layers", "intermediate_size"):
+        if want[key] < have[key]:
+            raise ShapeError(f"{key} cannot shrink ({have[key]} -> {want[key]})")
     kv_from, kv_to = have["num_key_value_heads"], want["num_key_value_heads"]
     if kv_to > kv_from or kv_from % kv_to != 0:
         raise ShapeError(f"num_key_value_heads {kv_from} -> {kv_to}: the new count must divide the old one")
@@ -163,7 +167,29 @@ def grow_state(state: Dict[str, torch.Tensor], want: Dict[str, int], head_dim: i
             for key, w in merge_kv_heads(layer, want["num_key_value_heads"], head_dim).items():
                 grown[names[key]] = torch.from_numpy(w).to(state[names[key]].dtype)
         widen_mlp(grown, f"model.layers.{i}.mlp", want["intermediate_size"], generator)
-    return grown
+    return deepen(grown, have["num_hidden_layers"], want["num_hidden_layers"])
+
+
+def deepen(state: Dict[str, torch.Tensor], layers: int, want: int) -> Dict[str, torch.Tensor]:
+    """``state`` with ``want - layers`` layers added, spread evenly: each new layer is a copy of
+    the layer before it with its two output projections zero, so it adds nothing to the
+    residual stream until training moves them, and the model computes what it did."""
+    if want == layers:
+        return state
+    # Old layer i is followed by extra[i] new ones, the additions spread over the depth.
+    extra = [((i + 1) * (want - layers)) // layers - (i * (want - layers)) // layers for i in range(layers)]
+    kept = {k: v for k, v in state.items() if not k.startswith("model.layers.")}
+    at = 0
+    for i in range(layers):
+        for copy in range(1 + extra[i]):
+            for key, value in state.items():
+                prefix = f"model.layers.{i}."
+                if not key.startswith(prefix):
+                    continue
+                silent = copy > 0 and key.endswith(("o_proj.weight", "down_proj.weight"))
+                kept[f"model.layers.{at}.{key[len(prefix):]}"] = torch.zeros_like(value) if silent else value.clone()
+            at += 1
+    return kept
 
 
 def attention_input_moments(model, windows: torch.Tensor) -> List[np.ndarray]:
