@@ -118,11 +118,14 @@ def main() -> None:
     train = np.load(os.path.join(a.data, "train.npy"), mmap_mode="r")
     vals = {n: np.load(os.path.join(a.data, f"val-{n}.npy")) for n in ("ts", "js", "py", "c")
             if os.path.exists(os.path.join(a.data, f"val-{n}.npy"))}
+    def val_losses(m, windows=32):
+        return {n: round(held_out_loss(model_loss(m), v[:windows], device, 16), 4) for n, v in vals.items()}
+
     init_record = None
     if a.init_onnx:
         # Continue from the shipped model; if its weights do not read back as a working model
         # (held-out loss no better than a barely trained one), train from scratch instead.
-        from grow import attention_input_moments, grow_state, shape_of
+        from grow import attention_input_moments, grow_state, refine_attention, shape_of
         from onnx_weights import state_dict_from_onnx
         state = state_dict_from_onnx(a.init_onnx, cfg.hidden_size)
         source_shape = shape_of(state, cfg.head_dim)
@@ -131,7 +134,7 @@ def main() -> None:
         fresh = {k: v.clone() for k, v in model.state_dict().items()}
         missing, unexpected = source.load_state_dict({k: v.to(device) for k, v in state.items()}, strict=False)
         missing = [k for k in missing if k != "lm_head.weight"]
-        before = {n: round(held_out_loss(model_loss(source), v[:32], device, 16), 4) for n, v in vals.items()}
+        before = val_losses(source)
         used = not missing and all(v < 3.0 for v in before.values() if v == v)  # NaN: no windows
         init_record = {"event": "init", "from": a.init_onnx, "used": used, "missing": missing,
                        "unexpected": list(unexpected), "val_before": before}
@@ -140,8 +143,12 @@ def main() -> None:
             covs = attention_input_moments(source, torch.from_numpy(train[:8].astype(np.int64)).to(device))
             model.load_state_dict({k: v.to(device) for k, v in grow_state(state, shape, cfg.head_dim, covs=covs).items()},
                                   strict=False)
-            init_record.update(grown_from=source_shape,
-                               val_grown={n: round(held_out_loss(model_loss(model), v[:32], device, 16), 4) for n, v in vals.items()})
+            init_record.update(grown_from=source_shape, val_grown=val_losses(model))
+            if shape["num_key_value_heads"] != source_shape["num_key_value_heads"]:
+                # Fit the merged attention layers to the source's on the same windows.
+                init_record["attention_error_left"] = [round(e, 4) for e in refine_attention(
+                    source, model, torch.from_numpy(train[:8].astype(np.int64)).to(device))]
+                init_record["val_refined"] = val_losses(model)
         if not used:
             model.load_state_dict(fresh)
         del source
@@ -221,13 +228,13 @@ def main() -> None:
             tok_mark, t_mark = tokens, t
             if step % 250 == 0 and rank == 0:
                 step_mod.eval()
-                rec["val"] = {n: round(held_out_loss(model_loss(model), v[:32], device, 16), 4) for n, v in vals.items()}
+                rec["val"] = val_losses(model)
                 step_mod.train()
             log(rec)
 
     train_s = time.time() - (t_train or time.time())
     if rank == 0:
-        final = {n: round(held_out_loss(model_loss(model), v, device, 16), 4) for n, v in vals.items()}
+        final = val_losses(model, None)
         log({"step": step, "event": "done", "tokens": tokens, "train_s": round(train_s, 1),
              "params": n_params, "val": final, "gpus": world, "gpu": torch.cuda.get_device_name(0)})
         state = {k: v.float().cpu() for k, v in model.state_dict().items()}
