@@ -25,8 +25,9 @@ Measured on held-out windows of 1,024 tokens (tools/train/heldout-stream.txt), m
 wide, 8 layers, 4 KV heads), nats/token, merged to 2 KV heads: on 4 windows, 2.375 as shipped,
 5.13 by averaging, 4.05 by the fit weighted by the norm's gains, 2.80 weighted by the inputs of
 1,536 tokens of 3 other windows. With 512 tokens of 2 other windows measured (2.88 merged),
-``refine_attention`` on those tokens reached 2.75 after 5 steps and 2.71 after 20. Widening the
-MLP or adding layers changes nothing (2.375).
+``refine_attention`` on those tokens reached 2.75 after 5 steps and 2.71 after 20; with 1,024
+tokens of 4 other windows (2.80 merged), 2.61 after 40. Widening the MLP or adding layers
+changes nothing (2.375).
 
   grown = grow_state(state, {"hidden_size": 512, "num_hidden_layers": 8, "num_attention_heads": 8,
                              "num_key_value_heads": 2, "intermediate_size": 2304}, head_dim=64,
