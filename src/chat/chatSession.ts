@@ -38,10 +38,11 @@ export class ChatSession {
   readonly onEvent = new Listeners<ChatEvent>();
   private messages: StoredMessage[];
   private running: Generation | undefined;
-  /** The reply the user stopped: it ends as stopped even if the model finished it meanwhile. */
-  private stopped: Generation | undefined;
-  /** Set by a Stop from the panel: the reply is cut to what the user had seen. */
-  private keepChars: number | undefined;
+  /**
+   * The last Stop: its reply ends as stopped even if the model finished it meanwhile, cut to
+   * what the panel had shown (`shownChars`) when the panel said.
+   */
+  private stopRequest: { generation: Generation; shownChars: number | undefined } | undefined;
   /** The last message the worker's chat stream holds; null when it must start over. */
   private held: number | null = null;
   private readonly recent: number;
@@ -133,7 +134,6 @@ export class ChatSession {
     });
     // Busy before anyone hears of the new message, so views show it as being written.
     this.running = generation;
-    this.keepChars = undefined;
     this.push(user, reply);
     // The user's message is saved now; the reply once it is complete.
     void this.log.append(user);
@@ -154,10 +154,10 @@ export class ChatSession {
         if (reply.text.length === 0) reply.text = done.text;
         // A Stop that crossed the reply's last tokens on their way still stops it: the user
         // keeps what they saw, as with any other Stop.
-        const stopped = this.stopped === generation;
-        if (stopped && this.keepChars !== undefined) reply.text = reply.text.slice(0, this.keepChars);
+        const stop = this.stopRequest?.generation === generation ? this.stopRequest : undefined;
+        if (stop?.shownChars !== undefined) reply.text = reply.text.slice(0, stop.shownChars);
         reply.content = reply.text;
-        reply.finish = stopped ? 'cancelled' : done.reason;
+        reply.finish = stop ? 'cancelled' : done.reason;
         return reply.text;
       },
       (error: Error) => {
@@ -193,8 +193,7 @@ export class ChatSession {
    */
   stop(shownChars?: number): void {
     if (!this.running) return;
-    this.stopped = this.running;
-    this.keepChars = shownChars;
+    this.stopRequest = { generation: this.running, shownChars };
     this.running.cancel();
   }
 
