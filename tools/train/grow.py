@@ -31,10 +31,10 @@ changes nothing (2.375).
 
   grown = grow_state(state, {"hidden_size": 512, "num_hidden_layers": 8, "num_attention_heads": 8,
                              "num_key_value_heads": 2, "intermediate_size": 2304}, head_dim=64,
-                     covs=attention_input_moments(source_model, windows))
+                     covs=input_moments(attention_io(source_model, windows)))
 """
 
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -155,7 +155,7 @@ def widen_mlp(state: Dict[str, torch.Tensor], prefix: str, size: int, generator:
 def grow_state(state: Dict[str, torch.Tensor], want: Dict[str, int], head_dim: int, seed: int = 1,
                covs: Optional[List[np.ndarray]] = None) -> Dict[str, torch.Tensor]:
     """A new state dict of shape ``want`` (config keys as in ``shape_of``) from ``state``;
-    ``covs`` (per layer, from ``attention_input_moments``) lets the KV merge weigh real inputs."""
+    ``covs`` (per layer, from ``input_moments``) lets the KV merge weigh real inputs."""
     have = shape_of(state, head_dim)
     check_growable(have, want)
     grown = {k: v.clone() for k, v in state.items()}
@@ -198,57 +198,47 @@ def deepen(state: Dict[str, torch.Tensor], layers: int, want: int) -> Dict[str, 
     return kept
 
 
-def attention_input_moments(model, windows: torch.Tensor) -> List[np.ndarray]:
-    """Per layer, the second moment [hidden, hidden] of the attention's input (after its norm)
-    over ``windows`` [n, length] of token ids, run through ``model`` (a ``LlamaForCausalLM``)."""
-    sums: List[Optional[torch.Tensor]] = [None] * len(model.model.layers)
-    count = 0
-
-    def hook(i):
-        def record(_module, inputs):
-            x = inputs[0].detach().double().reshape(-1, inputs[0].shape[-1])
-            sums[i] = x.T @ x if sums[i] is None else sums[i] + x.T @ x
-        return record
-
-    handles = [layer.self_attn.q_proj.register_forward_pre_hook(hook(i)) for i, layer in enumerate(model.model.layers)]
-    try:
-        with torch.no_grad():
-            for window in windows:
-                model.forward_train(window[None])
-                count += window.numel()
-    finally:
-        for handle in handles:
-            handle.remove()
-    return [(total / count).cpu().numpy() for total in sums]
-
-
-def refine_attention(source, grown, windows: torch.Tensor, steps: int = 150, lr: float = 3e-4) -> List[float]:
-    """Fits the attention of each old layer in ``grown`` to what the same layer of ``source``
-    outputs, on the source's own inputs to that layer (``windows`` [n, length] of token ids),
-    by a few full-batch Adam steps on its q/k/v/o weights, starting from the merge. Returns,
-    per layer, the output error left (mean squared, relative to the output's)."""
+def attention_io(model, windows: torch.Tensor) -> List[Tuple[torch.Tensor, torch.Tensor]]:
+    """Per layer of ``model`` (a ``LlamaForCausalLM``), its attention's input (after the norm)
+    and output [n, length, hidden] over ``windows`` [n, length] of token ids, in one pass."""
     inputs: List[torch.Tensor] = []
-    targets: List[torch.Tensor] = []
-    layers = source.model.layers
+    outputs: List[torch.Tensor] = []
+    layers = model.model.layers
     handles = [layer.self_attn.q_proj.register_forward_pre_hook(lambda _m, args: inputs.append(args[0].detach()))
                for layer in layers]
-    handles += [layer.self_attn.o_proj.register_forward_hook(lambda _m, _args, out: targets.append(out.detach()))
+    handles += [layer.self_attn.o_proj.register_forward_hook(lambda _m, _args, out: outputs.append(out.detach()))
                 for layer in layers]
     try:
         with torch.no_grad():
             for window in windows:
-                source.forward_train(window[None])
+                model.forward_train(window[None])
     finally:
         for handle in handles:
             handle.remove()
     n = len(layers)
-    # Hooks fire layer by layer per window: regroup as [layer][window].
-    per_layer = [(torch.cat(inputs[i::n]), torch.cat(targets[i::n])) for i in range(n)]
+    # Hooks fire layer by layer per window: regroup by layer.
+    return [(torch.cat(inputs[i::n]), torch.cat(outputs[i::n])) for i in range(n)]
+
+
+def input_moments(io: List[Tuple[torch.Tensor, torch.Tensor]]) -> List[np.ndarray]:
+    """Per layer, the second moment [hidden, hidden] of the attention's input (``attention_io``)."""
+    moments = []
+    for x, _ in io:
+        rows = x.double().reshape(-1, x.shape[-1])
+        moments.append((rows.T @ rows / len(rows)).cpu().numpy())
+    return moments
+
+
+def refine_attention(grown, io: List[Tuple[torch.Tensor, torch.Tensor]], steps: int = 150, lr: float = 3e-4) -> List[float]:
+    """Fits the attention of each old layer in ``grown`` to what that layer of the source model
+    output on its own inputs (``attention_io`` of the source), by a few full-batch Adam steps on
+    its q/k/v/o weights, starting from the merge. Returns, per layer, the output error left
+    (mean squared, relative to the output's)."""
     rotary = grown.model.rotary
-    cos, sin = rotary.cos_sin(torch.arange(windows.shape[1], device=windows.device).unsqueeze(0))
+    length = io[0][0].shape[1]
+    cos, sin = rotary.cos_sin(torch.arange(length, device=io[0][0].device).unsqueeze(0))
     left = []
-    positions = layer_positions(n, len(grown.model.layers))
-    for (x, y), at in zip(per_layer, positions):
+    for (x, y), at in zip(io, layer_positions(len(io), len(grown.model.layers))):
         attn = grown.model.layers[at].self_attn
         params = [getattr(attn, name).weight for name in ("q_proj", "k_proj", "v_proj", "o_proj")]
         opt = torch.optim.Adam(params, lr=lr)

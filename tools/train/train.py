@@ -125,7 +125,7 @@ def main() -> None:
     if a.init_onnx:
         # Continue from the shipped model; if its weights do not read back as a working model
         # (held-out loss no better than a barely trained one), train from scratch instead.
-        from grow import attention_input_moments, grow_state, refine_attention, shape_of
+        from grow import attention_io, grow_state, input_moments, refine_attention, shape_of
         from onnx_weights import state_dict_from_onnx
         state = state_dict_from_onnx(a.init_onnx, cfg.hidden_size)
         source_shape = shape_of(state, cfg.head_dim)
@@ -139,16 +139,16 @@ def main() -> None:
         init_record = {"event": "init", "from": a.init_onnx, "used": used, "missing": missing,
                        "unexpected": list(unexpected), "val_before": before}
         if used and grown:
-            # The KV merge weighs the inputs the source model's attention really sees.
-            covs = attention_input_moments(source, torch.from_numpy(train[:8].astype(np.int64)).to(device))
-            model.load_state_dict({k: v.to(device) for k, v in grow_state(state, shape, cfg.head_dim, covs=covs).items()},
-                                  strict=False)
+            # The KV merge weighs the inputs the source model's attention really sees, and the
+            # merged layers are then fitted to its outputs on the same windows.
+            io = attention_io(source, torch.from_numpy(train[:8].astype(np.int64)).to(device))
+            grown_state = grow_state(state, shape, cfg.head_dim, covs=input_moments(io))
+            model.load_state_dict({k: v.to(device) for k, v in grown_state.items()}, strict=False)
             init_record.update(grown_from=source_shape, val_grown=val_losses(model))
             if shape["num_key_value_heads"] != source_shape["num_key_value_heads"]:
-                # Fit the merged attention layers to the source's on the same windows.
-                init_record["attention_error_left"] = [round(e, 4) for e in refine_attention(
-                    source, model, torch.from_numpy(train[:8].astype(np.int64)).to(device))]
+                init_record["attention_error_left"] = [round(e, 4) for e in refine_attention(model, io)]
                 init_record["val_refined"] = val_losses(model)
+            del io
         if not used:
             model.load_state_dict(fresh)
         del source
