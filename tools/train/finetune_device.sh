@@ -13,7 +13,8 @@
 # and train on within one call. PASSES=1 ends the schedule after one pass over the data even
 # when TRAIN_S leaves time. PAIRS adds short chat pairs mined from earlier corpora. SHAPE
 # (HIDDEN,LAYERS,HEADS,KV_HEADS,MLP) trains another shape, grown from the starting weights
-# (grow.py: a wider MLP, fewer KV heads).
+# (grow.py: a wider MLP, fewer KV heads). RESUME=1 (with SKIP_PREP=1) trains on from the model a
+# previous call left in DATA, over the windows it had not reached, and exports again.
 set -euo pipefail
 START=$(date +%s)
 cd "$(dirname "$0")/../.."
@@ -25,7 +26,7 @@ OUT=${OUT:-/tmp/endless-out}
 NGPU=$(python3 -c 'import torch; print(torch.cuda.device_count())')
 BATCH=$((128 / NGPU))
 INIT=${INIT:-models/default/onnx/model.onnx}
-TRAIN_ARGS=(--batch "$BATCH" --lr "${LR:-6e-4}" --init-onnx "$INIT" ${SHAPE:+--shape "$SHAPE"})
+TRAIN_ARGS=(--batch "$BATCH" --lr "${LR:-6e-4}" --init-onnx "$INIT" ${SHAPE:+--shape "$SHAPE"} ${RESUME:+--resume})
 mkdir -p "$DATA" "$OUT"
 nvidia-smi -L
 # Editor-shaped FIM on 80% of code documents; each source seen in fresh cuts per pass; the

@@ -88,6 +88,9 @@ def main() -> None:
     ap.add_argument("--passes", type=float, default=0, help="end the schedule after this many passes over the data too")
     ap.add_argument("--no-compile", action="store_true")
     ap.add_argument("--init-onnx", help="start from the weights of this shipped int4 streaming graph")
+    ap.add_argument("--resume", action="store_true",
+                    help="continue an earlier call's run in --data: its model.pt, and the windows after "
+                         "those it trained on; the schedule starts again over this call's budget")
     ap.add_argument("--shape", type=parse_shape, default={},
                     help="HIDDEN,LAYERS,HEADS,KV_HEADS,MLP instead of the shipped shape; --init-onnx weights "
                          "of another shape are grown into it (grow.py: wider MLP, fewer KV heads)")
@@ -122,7 +125,11 @@ def main() -> None:
         return {n: round(held_out_loss(model_loss(m), v[:windows], device, 16), 4) for n, v in vals.items()}
 
     init_record = None
-    if a.init_onnx:
+    resumed = resume_point(a.data) if a.resume else None
+    if resumed:
+        model.load_state_dict(torch.load(os.path.join(a.data, "model.pt"), map_location=device))
+        init_record = {"event": "resume", "from_step": resumed["step"], "val_before": val_losses(model)}
+    elif a.init_onnx:
         # Continue from the shipped model; if its weights do not read back as a working model
         # (held-out loss no better than a barely trained one), train from scratch instead.
         from grow import attention_io, grow_state, input_moments, refine_attention, shape_of
@@ -164,7 +171,7 @@ def main() -> None:
                             lr=a.lr, betas=(0.9, 0.95), eps=1e-8, fused=True)
 
     log_path = os.path.join(a.data, "train-log.jsonl")
-    logf = open(log_path, "w") if rank == 0 else None
+    logf = open(log_path, "a" if resumed else "w") if rank == 0 else None
 
     def log(rec):
         if rank == 0:
@@ -179,6 +186,14 @@ def main() -> None:
     t_start = time.time()
     t_train = None  # set after the first (compiling) step: the budget fraction counts from there
     step, tokens, pos = 0, 0, 0
+    if resumed:
+        # The same order as the earlier call (reshuffled at the same steps), from where it stopped.
+        step, tokens = resumed["step"], resumed["tokens"]
+        for k in range(step):
+            if pos + per_step > len(order):
+                order, pos = np.random.default_rng(k).permutation(len(train)), 0
+            pos += per_step
+    first_step = step
     ctrl = torch.zeros(2, device=device)
     if rank == 0:
         print(f"params {n_params / 1e6:.2f}M, vocab {vocab}, world {world}, {len(train)} windows, "
@@ -195,7 +210,7 @@ def main() -> None:
         now = time.time()
         frac = 0.0 if t_train is None else (now - t_train) / max(1.0, a.deadline - t_train)
         if pass_steps:
-            frac = max(frac, step / pass_steps)
+            frac = max(frac, (step - first_step) / pass_steps)
         if rank == 0:
             ctrl[0] = frac
             ctrl[1] = 1.0 if (frac >= 1.0 or (a.max_steps and step >= a.max_steps)) else 0.0
@@ -244,6 +259,15 @@ def main() -> None:
     if ddp:
         dist.barrier()
         dist.destroy_process_group()
+
+
+def resume_point(data: str) -> dict:
+    """The last "done" record of an earlier call's train-log.jsonl in --data."""
+    with open(os.path.join(data, "train-log.jsonl")) as f:
+        done = [r for r in map(json.loads, f) if r.get("event") == "done"]
+    if not done:
+        raise SystemExit(f"--resume: no finished run in {data}/train-log.jsonl; train without --resume first")
+    return done[-1]
 
 
 def model_loss(model):
