@@ -8,7 +8,9 @@ repetitive files, near-duplicates: sources.is_clean / sources.dedup), then keeps
 packages in a seeded random order until the compressed output reaches --mb megabytes (xz -9).
 Packages holding a file with one of --first-ext come first (TypeScript is scarce on npm).
 --skip-manifest drops the packages an npm manifest (MANIFEST.tsv) lists as trained on, so that
-a model trained on from shipped weights sees only code it has not seen.
+a model trained on from shipped weights sees only code it has not seen. --heldout drops every
+file that is also one of the evaluations' held-out files (white space aside: a package may bundle
+another, held-out one), so that a copy never trains on what the evaluations sample.
 Writes `{out}/{name}-train.jsonl.xz` and prints what was kept.
 """
 
@@ -21,7 +23,8 @@ import sys
 from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sources import Doc, json_lines, dedup, is_clean, package_of  # noqa: E402
+from heldout_overlap import heldout_digests  # noqa: E402
+from sources import Doc, content_digest, json_lines, dedup, is_clean, package_of  # noqa: E402
 
 
 def trained_packages(manifest: str) -> set:
@@ -39,15 +42,20 @@ def main() -> None:
     ap.add_argument("--first-ext", default="", help="comma-separated extensions whose packages come first")
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--skip-manifest", help="a MANIFEST.tsv whose training packages are left out")
+    ap.add_argument("--heldout", help="the evaluations' held-out packages (tools/eval/.data/npm): their files are dropped")
     ap.add_argument("--kept", help="write the names of the kept packages here, one per line")
     a = ap.parse_args()
     skip = trained_packages(a.skip_manifest) if a.skip_manifest else set()
 
+    held = heldout_digests(a.heldout) if a.heldout else {}
     packages = defaultdict(list)
-    seen, dropped, left_out = set(), 0, set()
+    seen, dropped, left_out, held_found = set(), 0, set(), 0
     for rec in json_lines(os.path.join(a.src, f"{a.name}-train.jsonl.xz")):
         if not is_clean(rec["text"]):
             dropped += 1
+            continue
+        if held and content_digest(rec["text"]) in held:
+            held_found += 1
             continue
         doc = Doc("", rec["path"], rec["text"], package_of(rec["path"], a.name))
         if doc.group in skip:
@@ -88,7 +96,7 @@ def main() -> None:
         with open(a.kept, "w", encoding="utf-8") as f:
             f.write("".join(f"{n}\n" for n in sorted(kept_names)))
     print(json.dumps({"file": out_path, "bytes": os.path.getsize(out_path), "packages": len(kept),
-                      "of_packages": len(names), "left_out_packages": len(left_out), "dropped_docs": dropped, "text_mb": round(chars / 1e6, 1),
+                      "of_packages": len(names), "left_out_packages": len(left_out), "dropped_docs": dropped, "heldout_files_dropped": held_found, "text_mb": round(chars / 1e6, 1),
                       "text_mb_by_ext": {k: round(v / 1e6, 1) for k, v in sorted(by_ext.items(), key=lambda kv: -kv[1])[:8]}}))
 
 
