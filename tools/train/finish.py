@@ -293,8 +293,15 @@ def main():
         log(f"{name}: {quant[name]}")
     ev["quantisation"] = quant
     base = quant["fp32"]["heldout_loss"]
-    ok = [n for n in made if quant[n]["heldout_loss"] <= base * 1.03 and quant[n]["bytes"] < 46e6]
-    chosen = min(ok, key=lambda n: quant[n]["decode_ms_per_token"]) if ok else "int8"
+    small = [n for n in made if quant[n]["bytes"] < 46e6] or list(made)
+    ok = [n for n in small if quant[n]["heldout_loss"] <= base * 1.03]
+    if ok:
+        chosen = min(ok, key=lambda n: quant[n]["decode_ms_per_token"])
+    else:
+        # Every quantised graph loses more than 3%: ship the closest one rather than none (the
+        # log and eval.json say so; a grown shape's first round lost 4% at int4).
+        chosen = min(small, key=lambda n: quant[n]["heldout_loss"])
+        log(f"no quantised graph within 3% of fp32's held-out loss ({base}); closest: {chosen}")
     ev["shipped"] = chosen
     log(f"shipping {chosen} ({time.time() - t0:.0f}s)")
     # The shipped graph travels back first, so that a later failure cannot lose it.
