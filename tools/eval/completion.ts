@@ -2,6 +2,8 @@
 // the editor's context layout, FIM prompt, options and stop rules, a fresh editor stream each.
 //   node --import tsx tools/eval/completion.ts [--model DIR] [--data tools/eval/.data]
 //        [--count 150] [--seed 11] [--out results.json] [--languages typescript,python]
+// --seed 11,12,13 draws one sample per seed (a line drawn twice counts once) and reports each
+// seed and all of them: 200 lines cannot tell apart models a point or two apart.
 // Exact match: the first line of the ghost text equals the removed line (ends trimmed).
 // Edit similarity: 1 - Levenshtein distance / length of the longer of the two.
 import { writeFileSync } from 'node:fs';
@@ -9,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { completeAt, loadEditorEngine } from '../../src/engine/cli/completeCommand';
 import { defaultModelDir } from '../../src/engine/packageRoot';
-import { type EvalLanguage, sampleLines } from './heldoutLines';
+import { type EvalLanguage, type LineSample, sampleLines } from './heldoutLines';
 import { editSimilarity, failureModes } from './score';
 
 const { values } = parseArgs({
@@ -25,42 +27,63 @@ const { values } = parseArgs({
 });
 
 async function main(): Promise<void> {
+  const seeds = values.seed!.split(',').map((text) => {
+    const seed = Number(text);
+    if (text.trim() === '' || !Number.isInteger(seed)) throw new Error(`--seed ${values.seed}: give whole numbers separated by commas, as in 11,12,13`);
+    return seed;
+  });
   const model = values.model ?? defaultModelDir();
   const engine = await loadEditorEngine(model, Number(values.threads));
   const results = [];
   const summary: Record<string, unknown> = {};
   for (const language of values.languages!.split(',') as EvalLanguage[]) {
-    const samples = sampleLines(values.data!, language, Number(values.count), Number(values.seed));
+    const samples = drawSamples(language, seeds);
     let exact = 0;
     let similarity = 0;
     let ms = 0;
     const modes: Record<string, number> = {};
-    for (const [index, sample] of samples.entries()) {
+    const bySeed = new Map<number, { samples: number; exact: number; similarity: number }>();
+    for (const [index, { seed, sample }] of samples.entries()) {
       const result = await completeAt(engine, sample);
       const first = result.text.split('\n')[0].trim();
       const hit = first === sample.expected.trim();
       const es = editSimilarity(first, sample.expected.trim());
       exact += hit ? 1 : 0;
       similarity += es;
+      const perSeed = bySeed.get(seed) ?? { samples: 0, exact: 0, similarity: 0 };
+      bySeed.set(seed, { samples: perSeed.samples + 1, exact: perSeed.exact + (hit ? 1 : 0), similarity: perSeed.similarity + es });
       ms += result.totalMs;
       for (const mode of failureModes(result.text, language)) modes[mode] = (modes[mode] ?? 0) + 1;
-      results.push({ language, path: sample.path, line: sample.line + 1, expected: sample.expected, got: result.text, exact: hit, editSimilarity: es, prefilledTokens: result.prefilledTokens, generatedTokens: result.generatedTokens, totalMs: Math.round(result.totalMs) });
+      results.push({ language, seed, path: sample.path, line: sample.line + 1, expected: sample.expected, got: result.text, exact: hit, editSimilarity: es, prefilledTokens: result.prefilledTokens, generatedTokens: result.generatedTokens, totalMs: Math.round(result.totalMs) });
       if ((index + 1) % 25 === 0) process.stderr.write(`${language} ${index + 1}/${samples.length}: EM ${(exact / (index + 1)).toFixed(3)} ES ${(similarity / (index + 1)).toFixed(3)}\n`);
     }
     const n = samples.length;
     summary[language] = {
       samples: n,
-      packages: new Set(samples.map((s) => s.path.split('/')[s.path.startsWith('@') ? 1 : 0])).size,
+      packages: new Set(samples.map(({ sample: s }) => s.path.split('/')[s.path.startsWith('@') ? 1 : 0])).size,
       exactMatch: round(exact / n),
       editSimilarity: round(similarity / n),
       meanMs: Math.round(ms / n),
       failureModes: modes,
+      ...(seeds.length > 1 && {
+        seeds: Object.fromEntries([...bySeed].map(([seed, t]) => [seed, { samples: t.samples, exactMatch: round(t.exact / t.samples), editSimilarity: round(t.similarity / t.samples) }])),
+      }),
     };
   }
   await engine.dispose();
-  const report = { model: engine.info.name, modelDir: model, seed: Number(values.seed), summary, results };
+  const report = { model: engine.info.name, modelDir: model, seed: seeds.length === 1 ? seeds[0] : seeds, summary, results };
   if (values.out) writeFileSync(values.out, `${JSON.stringify(report, null, 1)}\n`);
   process.stdout.write(`${JSON.stringify({ model: report.model, seed: report.seed, summary }, null, 2)}\n`);
+}
+
+/** One sample per seed, in seed order; a line that an earlier seed drew is not drawn again. */
+function drawSamples(language: EvalLanguage, seeds: number[]): { seed: number; sample: LineSample }[] {
+  const seen = new Set<string>();
+  return seeds.flatMap((seed) =>
+    sampleLines(values.data!, language, Number(values.count), seed)
+      .filter((sample) => !seen.has(`${sample.path}:${sample.line}`) && seen.add(`${sample.path}:${sample.line}`))
+      .map((sample) => ({ seed, sample })),
+  );
 }
 
 function round(x: number): number {
