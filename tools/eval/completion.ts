@@ -26,6 +26,21 @@ const { values } = parseArgs({
   },
 });
 
+/** One evaluated line, as the report lists it. */
+interface LineResult {
+  language: EvalLanguage;
+  seed: number;
+  path: string;
+  line: number;
+  expected: string;
+  got: string;
+  exact: boolean;
+  editSimilarity: number;
+  prefilledTokens: number;
+  generatedTokens: number;
+  totalMs: number;
+}
+
 async function main(): Promise<void> {
   const seeds = values.seed!.split(',').map((text) => {
     const seed = Number(text);
@@ -34,7 +49,7 @@ async function main(): Promise<void> {
   });
   const model = values.model ?? defaultModelDir();
   const engine = await loadEditorEngine(model, Number(values.threads));
-  const results = [];
+  const results: LineResult[] = [];
   const summary: Record<string, unknown> = {};
   for (const language of values.languages!.split(',') as EvalLanguage[]) {
     const samples = drawSamples(language, seeds);
@@ -42,7 +57,6 @@ async function main(): Promise<void> {
     let similarity = 0;
     let ms = 0;
     const modes: Record<string, number> = {};
-    const bySeed = new Map<number, { samples: number; exact: number; similarity: number }>();
     for (const [index, { seed, sample }] of samples.entries()) {
       const result = await completeAt(engine, sample);
       const first = result.text.split('\n')[0].trim();
@@ -50,8 +64,6 @@ async function main(): Promise<void> {
       const es = editSimilarity(first, sample.expected.trim());
       exact += hit ? 1 : 0;
       similarity += es;
-      const perSeed = bySeed.get(seed) ?? { samples: 0, exact: 0, similarity: 0 };
-      bySeed.set(seed, { samples: perSeed.samples + 1, exact: perSeed.exact + (hit ? 1 : 0), similarity: perSeed.similarity + es });
       ms += result.totalMs;
       for (const mode of failureModes(result.text, language)) modes[mode] = (modes[mode] ?? 0) + 1;
       results.push({ language, seed, path: sample.path, line: sample.line + 1, expected: sample.expected, got: result.text, exact: hit, editSimilarity: es, prefilledTokens: result.prefilledTokens, generatedTokens: result.generatedTokens, totalMs: Math.round(result.totalMs) });
@@ -65,9 +77,7 @@ async function main(): Promise<void> {
       editSimilarity: round(similarity / n),
       meanMs: Math.round(ms / n),
       failureModes: modes,
-      ...(seeds.length > 1 && {
-        seeds: Object.fromEntries([...bySeed].map(([seed, t]) => [seed, { samples: t.samples, exactMatch: round(t.exact / t.samples), editSimilarity: round(t.similarity / t.samples) }])),
-      }),
+      ...(seeds.length > 1 && { seeds: Object.fromEntries(seeds.map((seed) => [seed, seedSummary(results.filter((r) => r.language === language && r.seed === seed))])) }),
     };
   }
   await engine.dispose();
@@ -79,11 +89,25 @@ async function main(): Promise<void> {
 /** One sample per seed, in seed order; a line that an earlier seed drew is not drawn again. */
 function drawSamples(language: EvalLanguage, seeds: number[]): { seed: number; sample: LineSample }[] {
   const seen = new Set<string>();
-  return seeds.flatMap((seed) =>
-    sampleLines(values.data!, language, Number(values.count), seed)
-      .filter((sample) => !seen.has(`${sample.path}:${sample.line}`) && seen.add(`${sample.path}:${sample.line}`))
-      .map((sample) => ({ seed, sample })),
-  );
+  const out = [];
+  for (const seed of seeds) {
+    for (const sample of sampleLines(values.data!, language, Number(values.count), seed)) {
+      const key = `${sample.path}:${sample.line}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ seed, sample });
+    }
+  }
+  return out;
+}
+
+function seedSummary(lines: LineResult[]) {
+  const n = Math.max(1, lines.length);
+  return {
+    samples: lines.length,
+    exactMatch: round(lines.filter((line) => line.exact).length / n),
+    editSimilarity: round(lines.reduce((sum, line) => sum + line.editSimilarity, 0) / n),
+  };
 }
 
 function round(x: number): number {
