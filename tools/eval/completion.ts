@@ -53,8 +53,7 @@ async function main(): Promise<void> {
   const summary: Record<string, unknown> = {};
   for (const language of values.languages!.split(',') as EvalLanguage[]) {
     const samples = drawSamples(language, seeds);
-    let exact = 0;
-    let similarity = 0;
+    const lines: LineResult[] = [];
     let ms = 0;
     const modes: Record<string, number> = {};
     for (const [index, { seed, sample }] of samples.entries()) {
@@ -62,23 +61,25 @@ async function main(): Promise<void> {
       const first = result.text.split('\n')[0].trim();
       const hit = first === sample.expected.trim();
       const es = editSimilarity(first, sample.expected.trim());
-      exact += hit ? 1 : 0;
-      similarity += es;
       ms += result.totalMs;
       for (const mode of failureModes(result.text, language)) modes[mode] = (modes[mode] ?? 0) + 1;
-      results.push({ language, seed, path: sample.path, line: sample.line + 1, expected: sample.expected, got: result.text, exact: hit, editSimilarity: es, prefilledTokens: result.prefilledTokens, generatedTokens: result.generatedTokens, totalMs: Math.round(result.totalMs) });
-      if ((index + 1) % 25 === 0) process.stderr.write(`${language} ${index + 1}/${samples.length}: EM ${(exact / (index + 1)).toFixed(3)} ES ${(similarity / (index + 1)).toFixed(3)}\n`);
+      lines.push({ language, seed, path: sample.path, line: sample.line + 1, expected: sample.expected, got: result.text, exact: hit, editSimilarity: es, prefilledTokens: result.prefilledTokens, generatedTokens: result.generatedTokens, totalMs: Math.round(result.totalMs) });
+      if ((index + 1) % 25 === 0) {
+        const sofar = scores(lines);
+        process.stderr.write(`${language} ${index + 1}/${samples.length}: EM ${sofar.exactMatch.toFixed(3)} ES ${sofar.editSimilarity.toFixed(3)}\n`);
+      }
     }
-    const n = samples.length;
+    const { samples: n, exactMatch, editSimilarity: similarity } = scores(lines);
     summary[language] = {
       samples: n,
       packages: new Set(samples.map(({ sample: s }) => s.path.split('/')[s.path.startsWith('@') ? 1 : 0])).size,
-      exactMatch: round(exact / n),
-      editSimilarity: round(similarity / n),
-      meanMs: Math.round(ms / n),
+      exactMatch,
+      editSimilarity: similarity,
+      meanMs: Math.round(ms / Math.max(1, n)),
       failureModes: modes,
-      ...(seeds.length > 1 && { seeds: Object.fromEntries(seeds.map((seed) => [seed, seedSummary(results.filter((r) => r.language === language && r.seed === seed))])) }),
+      ...(seeds.length > 1 && { seeds: Object.fromEntries(seeds.map((seed) => [seed, scores(lines.filter((line) => line.seed === seed))])) }),
     };
+    results.push(...lines);
   }
   await engine.dispose();
   const report = { model: engine.info.name, modelDir: model, seed: seeds.length === 1 ? seeds[0] : seeds, summary, results };
@@ -101,7 +102,8 @@ function drawSamples(language: EvalLanguage, seeds: number[]): { seed: number; s
   return out;
 }
 
-function seedSummary(lines: LineResult[]) {
+/** Lines, exact match and edit similarity of some evaluated lines. */
+function scores(lines: LineResult[]): { samples: number; exactMatch: number; editSimilarity: number } {
   const n = Math.max(1, lines.length);
   return {
     samples: lines.length,
