@@ -14,7 +14,10 @@
 # when TRAIN_S leaves time. PAIRS adds short chat pairs mined from earlier corpora. SHAPE
 # (HIDDEN,LAYERS,HEADS,KV_HEADS,MLP) trains another shape, grown from the starting weights
 # (grow.py: a wider MLP, fewer KV heads). RESUME=1 (with SKIP_PREP=1) trains on from the model a
-# previous call left in DATA, over the windows it had not reached, and exports again.
+# previous call left in DATA, over the windows it had not reached, and exports again. SCHEDULE_S
+# spreads one learning-rate schedule over that many seconds of training in several such calls
+# (each stops at TRAIN_S; RESUME=1 goes on with the schedule and the optimizer state); NO_EXPORT=1
+# skips the export of a call that a resumed one will follow.
 set -euo pipefail
 START=$(date +%s)
 cd "$(dirname "$0")/../.."
@@ -26,7 +29,8 @@ OUT=${OUT:-/tmp/endless-out}
 NGPU=$(python3 -c 'import torch; print(torch.cuda.device_count())')
 BATCH=$((128 / NGPU))
 INIT=${INIT:-models/default/onnx/model.onnx}
-TRAIN_ARGS=(--batch "$BATCH" --lr "${LR:-6e-4}" --init-onnx "$INIT" ${SHAPE:+--shape "$SHAPE"} ${RESUME:+--resume})
+TRAIN_ARGS=(--batch "$BATCH" --lr "${LR:-6e-4}" --init-onnx "$INIT" ${SHAPE:+--shape "$SHAPE"} ${RESUME:+--resume}
+            ${SCHEDULE_S:+--schedule-s "$SCHEDULE_S"})
 mkdir -p "$DATA" "$OUT"
 nvidia-smi -L
 # Editor-shaped FIM on 80% of code documents; each source seen in fresh cuts per pass; the
@@ -46,6 +50,7 @@ else
   [ -z "${PREP_ONLY:-}" ] || { echo "prepared in $DATA ($(( $(date +%s) - START ))s)"; exit 0; }
   torchrun --standalone --nproc_per_node="$NGPU" tools/train/train.py --data "$DATA" \
     --deadline $((START + ${TRAIN_S:-190})) "${TRAIN_ARGS[@]}" --passes "${PASSES:-0}"
+  [ -z "${NO_EXPORT:-}" ] || { echo "trained in $DATA, not exported ($(( $(date +%s) - START ))s)"; exit 0; }
   python3 tools/train/finish.py --data "$DATA" --repo . --out "$OUT" $([ -n "${HF:-}" ] || echo --no-hf) ${BASELINE:+--baseline-onnx "$INIT"}
 fi
 echo "total $(( $(date +%s) - START ))s"

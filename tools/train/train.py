@@ -6,9 +6,12 @@ The learning rate follows the fraction of the time budget used, not a step count
 ends on time whatever the GPU's speed: linear warm-up over the first 3%, cosine decay to 10%
 at the deadline. With --passes the budget is also spent by passes over the data, and whichever
 runs out first sets the fraction: training on from shipped weights over-fits after one pass of
-new code, however much time is left. Rank 0 decides when to stop and tells the others. Writes
-to --data: model.pt (fp32 state dict, Hugging Face key names), config.json (LlamaForCausalLM form),
-train-log.jsonl (step, tokens seen, loss, lr, throughput, held-out loss).
+new code, however much time is left. --schedule-s spreads one schedule over several calls (one
+call lasts at most minutes): each call stops at its deadline, and --resume continues the same
+schedule, weights and optimizer state where the last call stopped. Rank 0 decides when to stop
+and tells the others. Writes to --data: model.pt (fp32 state dict, Hugging Face key names),
+optimizer.pt (to resume), config.json (LlamaForCausalLM form), train-log.jsonl (step, tokens
+seen, loss, lr, throughput, held-out loss, the schedule's fraction at the end).
 """
 
 import argparse
@@ -89,8 +92,10 @@ def main() -> None:
     ap.add_argument("--no-compile", action="store_true")
     ap.add_argument("--init-onnx", help="start from the weights of this shipped int4 streaming graph")
     ap.add_argument("--resume", action="store_true",
-                    help="continue an earlier call's run in --data: its model.pt, and the windows after "
-                         "those it trained on; the schedule starts again over this call's budget")
+                    help="continue an earlier call's run in --data: its model.pt and optimizer state, the "
+                         "windows after those it trained on and, with --schedule-s, its schedule")
+    ap.add_argument("--schedule-s", type=float, default=0,
+                    help="seconds of training the schedule spans over all calls (default: this call's budget)")
     ap.add_argument("--shape", type=parse_shape, default={},
                     help="HIDDEN,LAYERS,HEADS,KV_HEADS,MLP instead of the shipped shape; --init-onnx weights "
                          "of another shape are grown into it (grow.py: wider MLP, fewer KV heads)")
@@ -169,6 +174,8 @@ def main() -> None:
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=a.lr, betas=(0.9, 0.95), eps=1e-8, fused=True)
+    if resumed and resumed.get("frac") is not None and os.path.exists(os.path.join(a.data, "optimizer.pt")):
+        opt.load_state_dict(torch.load(os.path.join(a.data, "optimizer.pt"), map_location=device))
 
     log_path = os.path.join(a.data, "train-log.jsonl")
     logf = open(log_path, "a" if resumed else "w") if rank == 0 else None
@@ -194,6 +201,8 @@ def main() -> None:
                 order, pos = np.random.default_rng(k).permutation(len(train)), 0
             pos += per_step
     first_step = step
+    # Where the schedule stands: 0 for a new run; a resumed run spanning calls goes on from its fraction.
+    frac_before = resumed.get("frac", 0.0) if resumed and a.schedule_s else 0.0
     ctrl = torch.zeros(2, device=device)
     if rank == 0:
         print(f"params {n_params / 1e6:.2f}M, vocab {vocab}, world {world}, {len(train)} windows, "
@@ -208,12 +217,17 @@ def main() -> None:
         pos += per_step
         w = torch.from_numpy(train[idx].astype(np.int64)).to(device, non_blocking=True)
         now = time.time()
-        frac = 0.0 if t_train is None else (now - t_train) / max(1.0, a.deadline - t_train)
+        if t_train is None:
+            frac = frac_before
+        elif a.schedule_s:
+            frac = frac_before + (now - t_train) / a.schedule_s
+        else:
+            frac = (now - t_train) / max(1.0, a.deadline - t_train)
         if pass_steps:
             frac = max(frac, (step - first_step) / pass_steps)
         if rank == 0:
             ctrl[0] = frac
-            ctrl[1] = 1.0 if (frac >= 1.0 or (a.max_steps and step >= a.max_steps)) else 0.0
+            ctrl[1] = 1.0 if (frac >= 1.0 or now >= a.deadline or (a.max_steps and step >= a.max_steps)) else 0.0
         if ddp:
             dist.broadcast(ctrl, 0)
         frac, stop = float(ctrl[0]), bool(ctrl[1] > 0)
@@ -251,9 +265,11 @@ def main() -> None:
     if rank == 0:
         final = val_losses(model, None)
         log({"step": step, "event": "done", "tokens": tokens, "train_s": round(train_s, 1),
-             "params": n_params, "val": final, "gpus": world, "gpu": torch.cuda.get_device_name(0)})
+             "frac": round(min(1.0, frac), 4), "params": n_params, "val": final, "gpus": world,
+             "gpu": torch.cuda.get_device_name(0)})
         state = {k: v.float().cpu() for k, v in model.state_dict().items()}
         torch.save(state, os.path.join(a.data, "model.pt"))
+        torch.save(opt.state_dict(), os.path.join(a.data, "optimizer.pt"))
         with open(os.path.join(a.data, "train-config.json"), "w") as f:
             json.dump({"vocab_size": vocab, **shape}, f, indent=2)
     if ddp:
