@@ -1,6 +1,7 @@
 // Builds what the editor stream should hold for a cursor position. The prefix starts at a
 // line boundary that moves only in coarse steps, so while the user types the new context
 // extends the old one and the engine pre-fills only the typed tokens (prefix reuse).
+import { EDITOR_CONTEXT } from '../engine/defaults';
 import type { ContextChunk, EditorContext } from '../engine/protocol';
 
 export interface ContextLimits {
@@ -14,10 +15,10 @@ export interface ContextLimits {
 export function contextLimits(windowTokens: number): ContextLimits {
   const chars = windowTokens * 3;
   return {
-    prefixChars: Math.floor(chars * 0.5),
-    suffixChars: Math.floor(chars * 0.15),
-    chunkChars: Math.floor(chars * 0.1),
-    maxChunks: 2,
+    prefixChars: Math.floor(chars * EDITOR_CONTEXT.prefixShare),
+    suffixChars: Math.floor(chars * EDITOR_CONTEXT.suffixShare),
+    chunkChars: Math.floor(chars * EDITOR_CONTEXT.chunkShare),
+    maxChunks: EDITOR_CONTEXT.maxChunks,
   };
 }
 

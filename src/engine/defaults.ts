@@ -16,6 +16,23 @@ export const CACHE_DEFAULTS = {
   threads: 0,
 } as const;
 
+/**
+ * What the editor stream holds around the cursor, as shares of its window. The host cuts text
+ * by characters (about 3 per token of code, src/completion/contextBuilder.ts): before the
+ * cursor, after it, and up to `maxChunks` chunks of other files. The text after the cursor
+ * matters as much as the text before it: the completion must end where that text begins, and
+ * on held-out code a suffix of 0.35 rather than 0.15 completes more lines
+ * (tools/eval/results/README.md). The engine then bounds the suffix in tokens, so that dense
+ * code cannot push the cursor block past what the stream takes at once.
+ */
+export const EDITOR_CONTEXT = {
+  prefixShare: 0.5,
+  suffixShare: 0.35,
+  chunkShare: 0.1,
+  maxChunks: 2,
+  suffixTokenShare: 0.25,
+} as const;
+
 /** Chat replies: lightly sampled, bounded in length. */
 export const CHAT_GENERATION: Readonly<GenerateOptions> = {
   maxTokens: 512,

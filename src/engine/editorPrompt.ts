@@ -35,9 +35,17 @@ export class EditorPrompt {
   /** The model's fill-in-the-middle layout; none means completions see the prefix only. */
   readonly fim: FimFormat | undefined;
 
+  /**
+   * `maxSuffixTokens` bounds the text after the cursor, in whole lines. The host sends it by
+   * characters; dense code can spell many more tokens per character, and a cursor block longer
+   * than the stream can take at once loses its front: the path and the suffix's first lines,
+   * which are what the completion must fit between. The suffix does not change while the user
+   * types at the cursor, so neither does its cut, and typing still only appends tokens.
+   */
   constructor(
     private readonly tokenizer: TextTokenizer,
     modelType?: string,
+    private readonly maxSuffixTokens = Infinity,
   ) {
     this.fim = fimFormat(tokenizer, modelType);
   }
@@ -112,7 +120,17 @@ export class EditorPrompt {
     const header = s.fileSep === undefined ? [] : [s.fileSep, ...this.tokenizer.encodeText(`${context.path}\n`)];
     const prefix = this.tokenizer.encodeText(context.prefix);
     if (!this.fim) return [...header, ...prefix];
-    return [...header, ...fimBlock(this.fim, prefix, this.tokenizer.encodeText(context.suffix))];
+    return [...header, ...fimBlock(this.fim, prefix, this.suffixTokens(context.suffix))];
+  }
+
+  /** The suffix's tokens, cut after the last whole line that fits `maxSuffixTokens`. */
+  private suffixTokens(suffix: string): number[] {
+    const ids = this.tokenizer.encodeText(suffix);
+    if (ids.length <= this.maxSuffixTokens) return ids;
+    const fits = this.tokenizer.decode(ids.slice(0, this.maxSuffixTokens));
+    const lineEnd = fits.lastIndexOf('\n');
+    if (lineEnd < 0 || !suffix.startsWith(fits.slice(0, lineEnd + 1))) return ids.slice(0, this.maxSuffixTokens);
+    return this.tokenizer.encodeText(suffix.slice(0, lineEnd + 1));
   }
 }
 

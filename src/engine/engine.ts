@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { checkCacheShape, checkTrainedPositions, MIN_WINDOW } from './cacheShape';
 import { ChatOutOfStepError, ChatPrompt } from './chatPrompt';
 import { Decoder } from './decoder';
-import { CACHE_DEFAULTS, defaultWindow } from './defaults';
+import { CACHE_DEFAULTS, defaultWindow, EDITOR_CONTEXT } from './defaults';
 import { EditorPrompt, type EditorTarget } from './editorPrompt';
 import { EngineInputError } from './errors';
 import { generate } from './generate';
@@ -93,7 +93,7 @@ export class Engine {
       editor: new Stream(decoder, model.arch, this.streamOptions(shape.window)),
     };
     this.chatPrompt = chatPrompt;
-    this.editorPrompt = new EditorPrompt(tokenizer, model.arch.modelType);
+    this.editorPrompt = new EditorPrompt(tokenizer, model.arch.modelType, Math.floor(shape.window * EDITOR_CONTEXT.suffixTokenShare));
     this.info = {
       name: model.name,
       dir: model.dir,

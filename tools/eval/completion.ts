@@ -34,6 +34,9 @@ interface LineResult {
   line: number;
   expected: string;
   got: string;
+  /** What the model wrote before the stop rules cut it, and why generation ended. */
+  raw: string;
+  reason: string;
   exact: boolean;
   editSimilarity: number;
   prefilledTokens: number;
@@ -63,7 +66,7 @@ async function main(): Promise<void> {
       const es = editSimilarity(first, sample.expected.trim());
       ms += result.totalMs;
       for (const mode of failureModes(result.text, language)) modes[mode] = (modes[mode] ?? 0) + 1;
-      lines.push({ language, seed, path: sample.path, line: sample.line + 1, expected: sample.expected, got: result.text, exact: hit, editSimilarity: es, prefilledTokens: result.prefilledTokens, generatedTokens: result.generatedTokens, totalMs: Math.round(result.totalMs) });
+      lines.push({ language, seed, path: sample.path, line: sample.line + 1, expected: sample.expected, got: result.text, raw: result.raw, reason: result.reason, exact: hit, editSimilarity: es, prefilledTokens: result.prefilledTokens, generatedTokens: result.generatedTokens, totalMs: Math.round(result.totalMs) });
       if ((index + 1) % 25 === 0) {
         const sofar = scores(lines);
         process.stderr.write(`${language} ${index + 1}/${samples.length}: EM ${sofar.exactMatch.toFixed(3)} ES ${sofar.editSimilarity.toFixed(3)}\n`);

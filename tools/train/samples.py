@@ -59,10 +59,10 @@ CUTS_MIXED = (0.05, 0.35, 0.60, 0.85)
 # Editor-shaped: mostly whole lines typed from the auto-indent, as the editor asks most often.
 CUTS_EDITOR = (0.04, 0.60, 0.75, 0.92)
 # Characters the editor keeps around the cursor at the default window, before and after it:
-# the shares of src/completion/contextBuilder.ts (contextLimits) of 960 tokens at 3 characters
-# each. One editor-shaped cut is taken per window's worth of a file, at most EDITOR_CUTS_MAX.
+# the shares of src/engine/defaults.ts (EDITOR_CONTEXT) of 960 tokens at 3 characters each.
+# One editor-shaped cut is taken per window's worth of a file, at most EDITOR_CUTS_MAX.
 _EDITOR_WINDOW_CHARS = 960 * 3
-EDITOR_PREFIX_CHARS, EDITOR_SUFFIX_CHARS = int(_EDITOR_WINDOW_CHARS * 0.5), int(_EDITOR_WINDOW_CHARS * 0.15)
+EDITOR_PREFIX_CHARS, EDITOR_SUFFIX_CHARS = int(_EDITOR_WINDOW_CHARS * 0.5), int(_EDITOR_WINDOW_CHARS * 0.35)
 EDITOR_SPAN = EDITOR_PREFIX_CHARS + EDITOR_SUFFIX_CHARS
 EDITOR_CUTS_MAX = 12
 
@@ -104,7 +104,7 @@ def _cursor_split(text: str, rng: random.Random, cuts=CUTS_MIXED) -> Tuple[str, 
 def _editor_window(prefix: str, suffix: str, rng: random.Random) -> Tuple[str, str]:
     """The window the editor keeps around the cursor (src/completion/contextBuilder.ts): the
     prefix from a line start within its budget, the suffix up to the last line end within its
-    budget. The budgets are the default window's (960 tokens: 1,440 and 432 characters) most
+    budget. The budgets are the default window's (960 tokens: 1,440 and 1,008 characters) most
     of the time, otherwise drawn, so that other window settings are seen too."""
     if rng.random() < 0.7:
         p_max, s_max = EDITOR_PREFIX_CHARS, EDITOR_SUFFIX_CHARS

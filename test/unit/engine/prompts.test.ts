@@ -89,6 +89,27 @@ test('the editor stream follows docs/prompt-format.md: chunks, then suffix-first
   assert.equal(tokenizer.decode(next.tokens, true).startsWith('<|file_sep|>b.py\n<|fim_suffix|>'), true);
 });
 
+test('the suffix keeps the whole lines that fit its token bound, and typing at the cursor keeps that cut', () => {
+  const suffix = Array.from({ length: 40 }, (_, i) => `  total += values[${i}] * weights[${i}];\n`).join('');
+  const bound = 60;
+  const editor = new EditorPrompt(tokenizer, undefined, bound);
+  const context = { chunks: [], path: 'sum.ts', languageId: 'typescript', prefix: 'function sum() {\n  let total = 0;\n', suffix };
+  const text = tokenizer.decode(editor.target(context, 0, 4, 0).tokens, true);
+  const kept = text.slice(text.indexOf('<|fim_suffix|>') + '<|fim_suffix|>'.length, text.indexOf('<|fim_prefix|>'));
+  assert.ok(suffix.startsWith(kept) && kept.endsWith('\n'), 'the suffix is cut at a line end');
+  assert.ok(tokenizer.encodeText(kept).length <= bound);
+  assert.ok(tokenizer.encodeText(suffix.slice(0, kept.length + suffix.slice(kept.length).indexOf('\n') + 1)).length > bound, 'the next line would not fit');
+  // A short suffix is kept whole.
+  const short = tokenizer.decode(editor.target({ ...context, suffix: '}\n' }, 0, 4, 0).tokens, true);
+  assert.ok(short.includes('<|fim_suffix|>}\n<|fim_prefix|>'));
+  // Typing at the cursor leaves the suffix as it was: the new cursor block starts with the old one's tokens.
+  const first = editor.target(context, 0, 4, 0);
+  editor.commit(first);
+  const typed = editor.target({ ...context, prefix: `${context.prefix}  ret` }, 0, 4, first.offset + first.tokens.length);
+  const before = first.tokens.slice(first.cursorStart, first.tokens.indexOf(id('<|fim_prefix|>')) + 1);
+  assert.deepEqual(typed.tokens.slice(0, before.length), before);
+});
+
 test('incremental decoding never splits a character and holds back stop-string prefixes', () => {
   const text = 'héllo 👋 wörld END tail';
   const ids = tokenizer.encodeText(text);
