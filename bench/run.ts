@@ -12,7 +12,7 @@ import { loadModelDir } from '../src/engine/modelDir';
 import { machineInfo } from './lib/machine';
 import { HELDOUT, LONG_HELDOUT, ROOT } from './lib/text';
 import { renderReport } from './report/markdown';
-import type { BenchResults } from './report/results';
+import type { BenchResults, SectionRun } from './report/results';
 import { measureBandwidth, onnxStepBytes } from './sections/ceiling';
 import { completionSection } from './sections/completion';
 import { decodeSection } from './sections/decode';
@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     sinks: 4,
     window: 960,
     errors: { ...(previous.errors ?? {}) },
+    sectionRuns: earlierRuns(previous),
   } as BenchResults;
   const model = loadModelDir(join(ROOT, 'models/default'));
   const log = (line: string) => console.log(line);
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
     try {
       await run();
       delete results.errors[name];
+      results.sectionRuns = { ...results.sectionRuns, [name]: { date: results.machine.date, commit: results.machine.commit, quick } };
     } catch (err) {
       results.errors[name] = err instanceof Error ? (err.stack ?? err.message) : String(err);
       console.error(`${name} failed: ${results.errors[name]}`);
@@ -142,3 +144,11 @@ main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
   process.exitCode = 1;
 });
+
+/** The runs behind the sections an `--only` run keeps; results from before runs were recorded per section carry their run's header. */
+function earlierRuns(previous: Partial<BenchResults>): Record<string, SectionRun> {
+  if (!previous.machine) return {};
+  const header = { date: previous.machine.date, commit: previous.machine.commit, quick: previous.quick ?? false };
+  const kept = SECTIONS.filter((name) => previous[name] !== undefined);
+  return Object.fromEntries(kept.map((name) => [name, previous.sectionRuns?.[name] ?? header]));
+}

@@ -7,6 +7,13 @@ import type { MemoryResult } from '../sections/memory';
 import type { PeersResult } from '../sections/peers';
 import type { PerplexityResult } from '../sections/perplexity';
 
+/** When, at which commit and how thoroughly a section was last measured. */
+export interface SectionRun {
+  date: string;
+  commit: string;
+  quick: boolean;
+}
+
 export interface BenchResults {
   machine: MachineInfo;
   quick: boolean;
@@ -24,4 +31,6 @@ export interface BenchResults {
   errors: Record<string, string>;
   /** Section name → seconds it took. */
   seconds?: Record<string, number>;
+  /** Section name → the run that measured it (`--only` keeps the other sections' last results). */
+  sectionRuns?: Record<string, SectionRun>;
 }
