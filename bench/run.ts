@@ -12,7 +12,7 @@ import { loadModelDir } from '../src/engine/modelDir';
 import { machineInfo } from './lib/machine';
 import { HELDOUT, LONG_HELDOUT, ROOT } from './lib/text';
 import { renderReport } from './report/markdown';
-import type { BenchResults, SectionRun } from './report/results';
+import { BENCH_SECTIONS, type BenchResults, type BenchSection as Section, earlierRuns } from './report/results';
 import { measureBandwidth, onnxStepBytes } from './sections/ceiling';
 import { completionSection } from './sections/completion';
 import { decodeSection } from './sections/decode';
@@ -20,8 +20,6 @@ import { memorySection } from './sections/memory';
 import { peersSection } from './sections/peers';
 import { perplexitySection } from './sections/perplexity';
 
-const SECTIONS = ['ceiling', 'decode', 'peers', 'perplexity', 'memory', 'completion'] as const;
-type Section = (typeof SECTIONS)[number];
 const RESULTS = join(ROOT, 'bench/results/latest.json');
 
 async function main(): Promise<void> {
@@ -41,10 +39,10 @@ async function main(): Promise<void> {
   }
   const threads = Number(values.threads);
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a whole number ≥ 1, got ${values.threads}`);
-  const only = values.only ? values.only.split(',') : [...SECTIONS];
-  for (const s of only) if (!SECTIONS.includes(s as Section)) throw new Error(`--only: unknown section "${s}"; sections are ${SECTIONS.join(', ')}`);
+  const only = values.only ? values.only.split(',') : [...BENCH_SECTIONS];
+  for (const s of only) if (!BENCH_SECTIONS.includes(s as Section)) throw new Error(`--only: unknown section "${s}"; sections are ${BENCH_SECTIONS.join(', ')}`);
   const quick = values.quick!;
-  const previous: Partial<BenchResults> = only.length < SECTIONS.length && existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : {};
+  const previous: Partial<BenchResults> = only.length < BENCH_SECTIONS.length && existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : {};
   const results: BenchResults = {
     ...previous,
     machine: machineInfo(ROOT),
@@ -144,11 +142,3 @@ main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
   process.exitCode = 1;
 });
-
-/** The runs behind the sections an `--only` run keeps; results from before runs were recorded per section carry their run's header. */
-function earlierRuns(previous: Partial<BenchResults>): Record<string, SectionRun> {
-  if (!previous.machine) return {};
-  const header = { date: previous.machine.date, commit: previous.machine.commit, quick: previous.quick ?? false };
-  const kept = SECTIONS.filter((name) => previous[name] !== undefined);
-  return Object.fromEntries(kept.map((name) => [name, previous.sectionRuns?.[name] ?? header]));
-}

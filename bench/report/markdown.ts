@@ -314,7 +314,7 @@ export function renderReport(r: BenchResults, root: string): void {
 }
 
 /** Sections measured by another run than the one in the header, grouped by run. */
-function earlierSections(r: BenchResults): string[] {
+export function earlierSections(r: BenchResults): string[] {
   const groups = new Map<string, string[]>();
   for (const [name, run] of Object.entries(r.sectionRuns ?? {})) {
     if (run.date === r.machine.date) continue;
