@@ -28,6 +28,8 @@ export class EditorPrompt {
   private placed: Placed[] = [];
   /** Keys of chunks streamed since the stream started, oldest first. */
   private readonly streamed = new Set<string>();
+  /** The last suffix and its tokens (`suffixTokens`). */
+  private lastSuffix: { text: string; tokens: number[] } = { text: '', tokens: [] };
   /** Logical index where the last committed cursor block began. */
   private tailStart = -1;
   private epoch = -1;
@@ -123,14 +125,22 @@ export class EditorPrompt {
     return [...header, ...fimBlock(this.fim, prefix, this.suffixTokens(context.suffix))];
   }
 
-  /** The suffix's tokens, cut after the last whole line that fits `maxSuffixTokens`. */
+  /**
+   * The suffix's tokens, cut after the last whole line that fits `maxSuffixTokens`. While the
+   * user types at the cursor the suffix stays the same, so the last one is kept.
+   */
   private suffixTokens(suffix: string): number[] {
-    const ids = this.tokenizer.encodeText(suffix);
-    if (ids.length <= this.maxSuffixTokens) return ids;
-    const fits = this.tokenizer.decode(ids.slice(0, this.maxSuffixTokens));
-    const lineEnd = fits.lastIndexOf('\n');
-    if (lineEnd < 0 || !suffix.startsWith(fits.slice(0, lineEnd + 1))) return ids.slice(0, this.maxSuffixTokens);
-    return this.tokenizer.encodeText(suffix.slice(0, lineEnd + 1));
+    if (suffix === this.lastSuffix.text) return this.lastSuffix.tokens;
+    let ids = this.tokenizer.encodeText(suffix);
+    if (ids.length > this.maxSuffixTokens) {
+      const fits = this.tokenizer.decode(ids.slice(0, this.maxSuffixTokens));
+      const lineEnd = fits.lastIndexOf('\n');
+      ids = lineEnd < 0 || !suffix.startsWith(fits.slice(0, lineEnd + 1))
+        ? ids.slice(0, this.maxSuffixTokens)
+        : this.tokenizer.encodeText(suffix.slice(0, lineEnd + 1));
+    }
+    this.lastSuffix = { text: suffix, tokens: ids };
+    return ids;
   }
 }
 
