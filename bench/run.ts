@@ -12,7 +12,7 @@ import { loadModelDir } from '../src/engine/modelDir';
 import { machineInfo } from './lib/machine';
 import { HELDOUT, LONG_HELDOUT, ROOT } from './lib/text';
 import { renderReport } from './report/markdown';
-import { BENCH_SECTIONS, type BenchResults, type BenchSection as Section, earlierRuns } from './report/results';
+import { BENCH_SECTIONS, type BenchResults, type BenchSection, earlierRuns } from './report/results';
 import { measureBandwidth, onnxStepBytes } from './sections/ceiling';
 import { completionSection } from './sections/completion';
 import { decodeSection } from './sections/decode';
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const threads = Number(values.threads);
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a whole number ≥ 1, got ${values.threads}`);
   const only = values.only ? values.only.split(',') : [...BENCH_SECTIONS];
-  for (const s of only) if (!BENCH_SECTIONS.includes(s as Section)) throw new Error(`--only: unknown section "${s}"; sections are ${BENCH_SECTIONS.join(', ')}`);
+  for (const s of only) if (!BENCH_SECTIONS.includes(s as BenchSection)) throw new Error(`--only: unknown section "${s}"; sections are ${BENCH_SECTIONS.join(', ')}`);
   const quick = values.quick!;
   const previous: Partial<BenchResults> = only.length < BENCH_SECTIONS.length && existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : {};
   const results: BenchResults = {
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
     writeFileSync(RESULTS, `${JSON.stringify(results, null, 1)}\n`);
   };
-  const section = async (name: Section, run: () => Promise<void> | void) => {
+  const section = async (name: BenchSection, run: () => Promise<void> | void) => {
     if (!only.includes(name)) return;
     console.log(`\n== ${name} (load ${loadavg()[0].toFixed(1)})`);
     const t0 = performance.now();

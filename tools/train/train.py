@@ -174,7 +174,7 @@ def main() -> None:
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=a.lr, betas=(0.9, 0.95), eps=1e-8, fused=True)
-    if resumed and resumed.get("frac") is not None and os.path.exists(os.path.join(a.data, "optimizer.pt")):
+    if resumed and os.path.exists(os.path.join(a.data, "optimizer.pt")):
         opt.load_state_dict(torch.load(os.path.join(a.data, "optimizer.pt"), map_location=device))
 
     log_path = os.path.join(a.data, "train-log.jsonl")
