@@ -14,7 +14,9 @@ applications, examples, the standard library) of packages whose machine-readable
 copyright file (usr/share/doc/<package>/copyright) gives only permissive licences for the
 upstream files. Held out: the packages listed in tools/eval/heldout-debian.txt (3% of names by
 hash), whole, and no training file may repeat one of theirs: pass their folder in --debs too.
-Files pass the same cleanliness tests as the rest (sources.is_clean).
+Files pass the same cleanliness tests as the rest (sources.is_clean). --known names earlier
+corpora (py-train.jsonl.xz files): a file they hold, or one differing only in white space, is
+left out, so a later suite (trixie, sid) adds only new code.
 """
 
 import argparse
@@ -29,7 +31,7 @@ import tarfile
 from typing import Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sources import content_digest, is_clean  # noqa: E402
+from sources import content_digest, is_clean, json_lines  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PERMISSIVE = re.compile(
@@ -105,12 +107,13 @@ def main() -> None:
     ap.add_argument("--heldout", default=os.path.join(HERE, "..", "eval", "heldout-debian.txt"))
     ap.add_argument("--manifest", default=os.path.join(HERE, "MANIFEST-debian.tsv"))
     ap.add_argument("--anywhere", action="store_true", help="keep .py files outside dist-packages too")
+    ap.add_argument("--known", nargs="*", default=[], help="earlier corpora (.jsonl.xz) whose files are left out")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     held = {line.split("=")[0].strip() for line in open(a.heldout) if line.strip()}
     rows = []
     held_modules = set()
-    seen = set()
+    seen = {content_digest(rec["text"]) for path in a.known for rec in json_lines(path)}
     skipped: Dict[str, int] = {}
     debs = sorted({f: os.path.join(d, f) for d in a.debs for f in os.listdir(d) if f.endswith(".deb")}.values())
     # held-out packages first, so that their files are known before any training file is kept
@@ -137,7 +140,8 @@ def main() -> None:
                 continue
             kept = 0
             for rel, text in sorted(files.items()):
-                if kept >= MAX_PACKAGE_BYTES or not is_clean(text):
+                # a held-out module shipped again under another package's name stays held out
+                if kept >= MAX_PACKAGE_BYTES or not is_clean(text) or rel.split("/")[0].removesuffix(".py") in held_modules:
                     continue
                 digest = content_digest(text)
                 if digest in seen:
