@@ -16,16 +16,19 @@ import lzma
 import os
 import re
 import urllib.request
-from typing import Dict
+from typing import Dict, List
+
+
+def fetch_index(mirror: str, path: str) -> List[str]:
+    """The stanzas of an .xz index of the archive (a Packages or Sources file)."""
+    with urllib.request.urlopen(f"{mirror}/{path}") as r:
+        return lzma.open(io.BytesIO(r.read()), "rt", encoding="utf-8").read().split("\n\n")
 
 
 def packages(mirror: str, suite: str) -> Dict[str, str]:
     """{package: pool file name} of a suite's main/binary-amd64 index (arch: all included)."""
-    url = f"{mirror}/dists/{suite}/main/binary-amd64/Packages.xz"
-    with urllib.request.urlopen(url) as r:
-        text = lzma.open(io.BytesIO(r.read()), "rt", encoding="utf-8").read()
     out = {}
-    for stanza in text.split("\n\n"):
+    for stanza in fetch_index(mirror, f"dists/{suite}/main/binary-amd64/Packages.xz"):
         name = re.search(r"^Package:\s*(\S+)", stanza, re.M)
         pool = re.search(r"^Filename:\s*(\S+)", stanza, re.M)
         if name and pool:
