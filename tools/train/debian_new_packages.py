@@ -16,7 +16,7 @@ import lzma
 import os
 import re
 import urllib.request
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 
 def fetch_index(mirror: str, path: str) -> List[str]:
@@ -25,14 +25,15 @@ def fetch_index(mirror: str, path: str) -> List[str]:
         return lzma.open(io.BytesIO(r.read()), "rt", encoding="utf-8").read().split("\n\n")
 
 
-def packages(mirror: str, suite: str) -> Dict[str, str]:
-    """{package: pool file name} of a suite's main/binary-amd64 index (arch: all included)."""
-    out = {}
+def packages(mirror: str, suite: str, field: str = "Filename") -> Dict[str, Optional[str]]:
+    """{package: the first word of `field`, or None where the stanza lacks it} of a suite's
+    main/binary-amd64 index (arch: all included)."""
+    out: Dict[str, Optional[str]] = {}
     for stanza in fetch_index(mirror, f"dists/{suite}/main/binary-amd64/Packages.xz"):
         name = re.search(r"^Package:\s*(\S+)", stanza, re.M)
-        pool = re.search(r"^Filename:\s*(\S+)", stanza, re.M)
-        if name and pool:
-            out[name.group(1)] = pool.group(1)
+        value = re.search(rf"^{field}:\s*(\S+)", stanza, re.M)
+        if name:
+            out[name.group(1)] = value.group(1) if value else None
     return out
 
 

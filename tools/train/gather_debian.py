@@ -31,7 +31,7 @@ import tarfile
 from typing import Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sources import content_digest, is_clean, json_lines  # noqa: E402
+from sources import content_digest, is_clean, known_digests  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PERMISSIVE = re.compile(
@@ -113,7 +113,7 @@ def main() -> None:
     held = {line.split("=")[0].strip() for line in open(a.heldout) if line.strip()}
     rows = []
     held_modules = set()
-    seen = {content_digest(rec["text"]) for path in a.known for rec in json_lines(path)}
+    seen = known_digests(a.known)
     skipped: Dict[str, int] = {}
     debs = sorted({f: os.path.join(d, f) for d in a.debs for f in os.listdir(d) if f.endswith(".deb")}.values())
     # held-out packages first, so that their files are known before any training file is kept

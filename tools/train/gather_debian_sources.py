@@ -27,19 +27,15 @@ import tarfile
 from typing import Dict, Iterator, Set, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from debian_new_packages import fetch_index  # noqa: E402
+from debian_new_packages import fetch_index, packages  # noqa: E402
 from gather_debian import MAX_PACKAGE_BYTES  # noqa: E402
-from sources import content_digest, is_clean, json_lines  # noqa: E402
+from sources import content_digest, is_clean, known_digests  # noqa: E402
 
 
 def manifest_sources(mirror: str, suite: str, manifest: str) -> Set[str]:
     """The source packages whose binaries in the manifest are all kept for training."""
-    binaries = {}
-    for stanza in fetch_index(mirror, f"dists/{suite}/main/binary-amd64/Packages.xz"):
-        name = re.search(r"^Package:\s*(\S+)", stanza, re.M)
-        source = re.search(r"^Source:\s*(\S+)", stanza, re.M)
-        if name:
-            binaries[name.group(1)] = source.group(1) if source else name.group(1)
+    # a binary package without a Source field is built from the source of its own name
+    binaries = {package: source or package for package, source in packages(mirror, suite, "Source").items()}
     split_of: Dict[str, Set[str]] = {}
     for line in open(manifest, encoding="utf-8").read().splitlines()[1:]:
         package, _, _, _, split = line.split("\t")[:5]
@@ -77,7 +73,7 @@ def python_files(path: str) -> Iterator[Tuple[str, str]]:
 
 def gather(a: argparse.Namespace) -> None:
     wanted = manifest_sources(a.mirror, a.suite, a.manifest)
-    seen = {content_digest(rec["text"]) for path in a.known for rec in json_lines(path)}
+    seen = known_digests(a.known)
     held_modules = set(open(a.heldout_modules).read().split()) if a.heldout_modules else set()
     os.makedirs(a.out, exist_ok=True)
     kept_of: Dict[Tuple[str, str], int] = {}

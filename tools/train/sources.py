@@ -184,6 +184,11 @@ def content_digest(text: str) -> bytes:
     return hashlib.sha256(_SPACE.sub("", text).encode()).digest()
 
 
+def known_digests(paths: Iterable[str]) -> set:
+    """The content_digest of every text in these corpora (.jsonl.xz): what a new gather leaves out."""
+    return {content_digest(rec["text"]) for path in paths for rec in json_lines(path)}
+
+
 def dedup(docs: Iterable[Doc], seen: set) -> List[Doc]:
     """Drops exact and near duplicates: texts with the same content_digest."""
     out = []
