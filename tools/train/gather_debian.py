@@ -42,6 +42,7 @@ DIST = "usr/lib/python3/dist-packages/"
 # Where a .py file lies outside dist-packages: the part of its path that names it.
 _ELSEWHERE = re.compile(r"^usr/(?:lib/python3\.\d+/(?:dist-packages/|site-packages/)?|share/doc/|share/|lib/|)(?P<rel>.+\.py)$")
 MAX_PACKAGE_BYTES = 1_500_000
+MAX_FILE_BYTES = 200_000
 
 
 def licences(copyright_text: str) -> Optional[List[str]]:
@@ -92,7 +93,7 @@ def read_deb(path: str, anywhere: bool = False) -> Tuple[Optional[str], Dict[str
                 continue
             if name.startswith("usr/share/doc/") and name.endswith("/copyright"):
                 copyright_text = tar.extractfile(m).read().decode("utf-8", "replace")
-            elif name.endswith(".py") and m.size <= 200_000 and (rel := module_path(name, anywhere)):
+            elif name.endswith(".py") and m.size <= MAX_FILE_BYTES and (rel := module_path(name, anywhere)):
                 try:
                     files[rel] = tar.extractfile(m).read().decode("utf-8")
                 except UnicodeDecodeError:

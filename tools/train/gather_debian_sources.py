@@ -28,8 +28,16 @@ from typing import Dict, Iterator, Set, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from debian_new_packages import fetch_index, packages  # noqa: E402
-from gather_debian import MAX_PACKAGE_BYTES  # noqa: E402
+from gather_debian import MAX_FILE_BYTES, MAX_PACKAGE_BYTES  # noqa: E402
 from sources import content_digest, is_clean, known_digests  # noqa: E402
+
+# An upstream tarball (or one of its components), or a native package's only one; not debian/.
+UPSTREAM = re.compile(r"^(?P<source>[^_]+)_(?P<version>[^_]+?)(\.orig(-[\w-]+)?)?\.tar\.\w+$")
+
+
+def upstream_tarball(file: str):
+    """The match of UPSTREAM (source, version) for an upstream tarball's file name, else None."""
+    return None if ".debian.tar." in file else UPSTREAM.match(file)
 
 
 def manifest_sources(mirror: str, suite: str, manifest: str) -> Set[str]:
@@ -52,8 +60,7 @@ def list_tarballs(a: argparse.Namespace) -> None:
             continue
         folder = re.search(r"^Directory:\s*(\S+)", stanza, re.M).group(1)
         for file in re.findall(r"^ [0-9a-f]{32} \d+ (\S+)$", stanza, re.M):
-            # the upstream tarball (and its components), not the debian/ one
-            if re.search(r"\.orig(-[\w-]+)?\.tar\.\w+$", file) or (re.search(r"\.tar\.\w+$", file) and ".debian." not in file):
+            if upstream_tarball(file):
                 lines.append(f'url = "{a.mirror}/{folder}/{file}"\noutput = "{os.path.dirname(os.path.abspath(a.out))}/{file}"\n')
     with open(a.out, "w") as f:
         f.write("".join(lines))
@@ -61,10 +68,10 @@ def list_tarballs(a: argparse.Namespace) -> None:
 
 
 def python_files(path: str) -> Iterator[Tuple[str, str]]:
-    """(path below the tarball's top folder, text) of its .py files of at most 200 KB."""
+    """(path below the tarball's top folder, text) of its .py files of at most MAX_FILE_BYTES."""
     with tarfile.open(path) as tar:
         for m in tar:
-            if m.isfile() and m.name.endswith(".py") and m.size <= 200_000:
+            if m.isfile() and m.name.endswith(".py") and m.size <= MAX_FILE_BYTES:
                 try:
                     yield m.name.split("/", 1)[-1], tar.extractfile(m).read().decode("utf-8")
                 except UnicodeDecodeError:
@@ -79,8 +86,7 @@ def gather(a: argparse.Namespace) -> None:
     kept_of: Dict[Tuple[str, str], int] = {}
     with lzma.open(os.path.join(a.out, "py-train.jsonl.xz"), "wt", encoding="utf-8", preset=6) as out:
         for file in sorted(os.listdir(a.tarballs)):
-            m = re.match(r"^(?P<source>[^_]+)_(?P<version>[^_]+?)\.orig(-[\w-]+)?\.tar\.\w+$", file) \
-                or re.match(r"^(?P<source>[^_]+)_(?P<version>[^_]+?)\.tar\.\w+$", file)
+            m = upstream_tarball(file)
             if not m or m.group("source") not in wanted:
                 continue
             kept = 0
