@@ -109,6 +109,10 @@ def main() -> None:
     ap.add_argument("--manifest", default=os.path.join(HERE, "MANIFEST-debian.tsv"))
     ap.add_argument("--anywhere", action="store_true", help="keep .py files outside dist-packages too")
     ap.add_argument("--known", nargs="*", default=[], help="earlier corpora (.jsonl.xz) whose files are left out")
+    ap.add_argument("--max-package-mb", type=float, default=MAX_PACKAGE_BYTES / 1e6,
+                    help="text kept per package, files in path order (so one large project cannot crowd out "
+                         "the rest); with --known naming the earlier corpora, a larger value gathers what "
+                         "an earlier run's limit left out")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     held = {line.split("=")[0].strip() for line in open(a.heldout) if line.strip()}
@@ -142,7 +146,7 @@ def main() -> None:
             kept = 0
             for rel, text in sorted(files.items()):
                 # a held-out module shipped again under another package's name stays held out
-                if kept >= MAX_PACKAGE_BYTES or not is_clean(text) or rel.split("/")[0].removesuffix(".py") in held_modules:
+                if kept >= a.max_package_mb * 1e6 or not is_clean(text) or rel.split("/")[0].removesuffix(".py") in held_modules:
                     continue
                 digest = content_digest(text)
                 if digest in seen:
