@@ -21,7 +21,6 @@ left out, so a later suite (trixie, sid) adds only new code.
 
 import argparse
 import io
-import json
 import lzma
 import os
 import re
@@ -31,7 +30,7 @@ import tarfile
 from typing import Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sources import content_digest, is_clean, known_digests  # noqa: E402
+from sources import content_digest, known_digests, write_new_files  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PERMISSIVE = re.compile(
@@ -143,17 +142,9 @@ def main() -> None:
             if names is None or not permissive(names):
                 skipped["licence"] = skipped.get("licence", 0) + 1
                 continue
-            kept = 0
-            for rel, text in sorted(files.items()):
-                # a held-out module shipped again under another package's name stays held out
-                if kept >= a.max_package_mb * 1e6 or not is_clean(text) or rel.split("/")[0].removesuffix(".py") in held_modules:
-                    continue
-                digest = content_digest(text)
-                if digest in seen:
-                    continue
-                seen.add(digest)
-                out.write(json.dumps({"path": rel, "text": text}, ensure_ascii=False) + "\n")
-                kept += len(text)
+            # a held-out module shipped again under another package's name stays held out
+            kept = write_new_files(out, sorted(files.items()), seen, a.max_package_mb * 1e6,
+                                   lambda rel: rel.split("/")[0].removesuffix(".py") in held_modules)
             if kept:
                 rows.append((package, version, " | ".join(sorted(set(names))), kept, "train"))
     with open(os.path.join(a.out, "py-heldout-modules.txt"), "w") as f:

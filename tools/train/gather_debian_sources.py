@@ -18,7 +18,6 @@ under any name. Output: `py-train.jsonl.xz` ({"path": "<source>/<path>", "text":
 """
 
 import argparse
-import json
 import lzma
 import os
 import re
@@ -29,7 +28,7 @@ from typing import Dict, Iterator, Set, Tuple
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from debian_new_packages import fetch_index, packages  # noqa: E402
 from gather_debian import MAX_FILE_BYTES, MAX_PACKAGE_BYTES  # noqa: E402
-from sources import content_digest, is_clean, known_digests  # noqa: E402
+from sources import known_digests, write_new_files  # noqa: E402
 
 # An upstream tarball (or one of its components), or a native package's only one; not debian/.
 UPSTREAM = re.compile(r"^(?P<source>[^_]+)_(?P<version>[^_]+?)(\.orig(-[\w-]+)?)?\.tar\.\w+$")
@@ -89,20 +88,14 @@ def gather(a: argparse.Namespace) -> None:
             m = upstream_tarball(file)
             if not m or m.group("source") not in wanted:
                 continue
-            kept = 0
+            files = []  # what a download that failed or was cut short held before the fault is kept
             try:
-                for rel, text in python_files(os.path.join(a.tarballs, file)):
-                    parts = rel.split("/")
-                    if kept >= MAX_PACKAGE_BYTES or not is_clean(text) or any(p.removesuffix(".py") in held_modules for p in parts):
-                        continue
-                    digest = content_digest(text)
-                    if digest in seen:
-                        continue
-                    seen.add(digest)
-                    out.write(json.dumps({"path": f"{m.group('source')}/{rel}", "text": text}, ensure_ascii=False) + "\n")
-                    kept += len(text)
-            except (tarfile.TarError, EOFError, OSError) as e:  # a download that failed or was cut short
+                files.extend(python_files(os.path.join(a.tarballs, file)))
+            except (tarfile.TarError, EOFError, OSError) as e:
                 print(f"skip {file}: {str(e).splitlines()[0]}")
+            kept = write_new_files(out, files, seen, MAX_PACKAGE_BYTES,
+                                   lambda rel: any(p.removesuffix(".py") in held_modules for p in rel.split("/")),
+                                   prefix=f"{m.group('source')}/")
             if kept:
                 key = (m.group("source"), m.group("version"))
                 kept_of[key] = kept_of.get(key, 0) + kept

@@ -21,7 +21,7 @@ import site
 import sysconfig
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, List, Optional, Tuple
+from typing import IO, Any, Callable, Iterable, Iterator, List, Optional, Tuple
 
 SPECIAL_MARK = "<|"  # documents containing special-token text are dropped (see is_clean)
 SPECIAL_TEXTS = ("<|bos|>", "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|fim_prefix|>",
@@ -187,6 +187,25 @@ def content_digest(text: str) -> bytes:
 def known_digests(paths: Iterable[str]) -> set:
     """The content_digest of every text in these corpora (.jsonl.xz): what a new gather leaves out."""
     return {content_digest(rec["text"]) for path in paths for rec in json_lines(path)}
+
+
+def write_new_files(out: IO[str], files: Iterable[Tuple[str, str]], seen: set, limit_bytes: float,
+                    held: Callable[[str], bool], prefix: str = "") -> int:
+    """Write one package's (path, text) files, in the order given, to a .jsonl corpus as
+    {"path": prefix + path, "text"} until `limit_bytes` of text are kept; unclean files, those
+    `held` names and those whose content_digest is in `seen` (which grows) are left out. Returns
+    the bytes kept."""
+    kept = 0
+    for rel, text in files:
+        if kept >= limit_bytes or not is_clean(text) or held(rel):
+            continue
+        digest = content_digest(text)
+        if digest in seen:
+            continue
+        seen.add(digest)
+        out.write(json.dumps({"path": prefix + rel, "text": text}, ensure_ascii=False) + "\n")
+        kept += len(text)
+    return kept
 
 
 def dedup(docs: Iterable[Doc], seen: set) -> List[Doc]:
