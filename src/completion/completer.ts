@@ -13,7 +13,7 @@ import { type Cancellation, pause } from './cancellation';
 import { CompletionCache } from './completionCache';
 import type { CursorSnapshot } from './feedScheduler';
 import { InFlight } from './inFlight';
-import { stopContextAt } from './stopRules';
+import { stopContextAt, unwantedFirstLines } from './stopRules';
 
 export interface CompletionRequest extends CursorSnapshot {
   /** The user asked for a completion (VS Code's `InlineCompletionTriggerKind.Invoke`). */
@@ -76,9 +76,9 @@ export class Completer {
     if (token?.isCancellationRequested) return undefined;
     this.stopRunning();
 
-    const flight = new InFlight(at.document, prefix, context.suffix, stopContextAt(at.text, at.offset), (onToken) =>
-      this.engine.complete(context, completionOptions(settings), onToken),
-    );
+    const stop = stopContextAt(at.text, at.offset);
+    const options = { ...completionOptions(settings), unwantedLines: unwantedFirstLines(stop) };
+    const flight = new InFlight(at.document, prefix, context.suffix, stop, (onToken) => this.engine.complete(context, options, onToken));
     this.inFlight = flight;
     void flight.finished.then((text) => {
       if (text !== undefined) this.cache.remember(at.document, prefix, context.suffix, text);

@@ -60,7 +60,7 @@ export function applyStopRules(raw: string, context: StopContext, final: boolean
 
   const lines = raw.split('\n');
   const baseIndent = indentOf(context.linePrefix.trim().length === 0 ? context.linePrefix : leading(context.linePrefix));
-  const nextContent = context.nextLines.find((line) => line.trim().length > 0)?.trim() ?? '';
+  const nextContent = nextContentLine(context);
   const judged = final ? lines.length : lines.length - 1;
 
   const kept: string[] = [];
@@ -86,6 +86,20 @@ export function applyStopRules(raw: string, context: StopContext, final: boolean
   }
   if (!final) kept.push(lines[lines.length - 1]);
   return { text: final ? trimEnd(kept.join('\n')) : kept.join('\n'), stopped: false };
+}
+
+/**
+ * The first line with content after the cursor's line, trimmed ('' if none). A completion line
+ * that repeats it ends the completion there: the model has caught up with the text that follows.
+ */
+export function nextContentLine(context: StopContext): string {
+  return context.nextLines.find((line) => line.trim().length > 0)?.trim() ?? '';
+}
+
+/** The lines the rules drop when a completion begins with one: for the engine to avoid writing. */
+export function unwantedFirstLines(context: StopContext): string[] {
+  const next = nextContentLine(context);
+  return next ? [next] : [];
 }
 
 /** A piece of three or more characters, written three times in a row. */

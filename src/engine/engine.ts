@@ -273,13 +273,16 @@ export class Engine {
       repetitionPenalty: options.repetitionPenalty,
       seed: options.seed,
     };
-    const result = yield* generate(stream, this.tokenizer, sampling, options.stop, criteria, (piece, generated, firstAt) => {
+    const unwanted = new Set(options.unwantedLines);
+    const lineSearch = { candidates: options.lineCandidates ?? 1, unwanted: (line: string) => unwanted.has(line.trim()) };
+    const onToken = (piece: string, generated: number, firstAt: number) => {
       progress.generatedTokens = generated;
       progress.firstTokenAt = firstAt;
       if (!piece) return;
       progress.text += piece;
       onText(piece);
-    });
+    };
+    const result = yield* generate(stream, this.tokenizer, sampling, options.stop, criteria, onToken, lineSearch);
     progress.generatedTokens = result.ids.length;
     progress.firstTokenAt = result.firstTokenAt;
     progress.text = result.text;

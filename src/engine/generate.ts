@@ -1,6 +1,7 @@
 // The generation loop as steps: one forward pass per step, so the scheduler can interleave
 // streams and a cancel lands before the next pass. The stream must already hold the prompt.
 import type { FinishReason } from './protocol';
+import { type LineSearchOptions, searchLine } from './lineSearch';
 import { Sampler, type SamplingOptions } from './sampler';
 import type { StopCriteria } from './stopCriteria';
 import type { Stream } from './stream';
@@ -23,6 +24,8 @@ export async function* generate(
   criteria: StopCriteria,
   /** Called for every generated token with the text it released (possibly '') and the count so far. */
   onToken: (piece: string, generated: number, firstTokenAt: number) => void,
+  /** Greedy decoding only: choose the first line among several (lineSearch.ts). */
+  lineSearch?: LineSearchOptions,
 ): AsyncGenerator<void, GenerationResult, void> {
   const sampler = new Sampler(sampling);
   const text = new TextStream(tokenizer, stops);
@@ -33,6 +36,24 @@ export async function* generate(
     if (rest) onToken(rest, ids.length, firstTokenAt);
     return { reason, text: text.fullText, ids, firstTokenAt };
   };
+  // Hands a token on; says why generation ends at it, if it does.
+  const take = (token: number): FinishReason | null => {
+    if (criteria.isEos(token)) return 'eos';
+    ids.push(token);
+    onToken(text.push(token), ids.length, firstTokenAt);
+    return text.stopped ? 'stop' : null;
+  };
+  const greedy = sampling.temperature === 0 && sampling.repetitionPenalty === 1;
+  if (lineSearch && lineSearch.candidates > 1 && greedy && criteria.beforeStep(0) === null) {
+    const line = yield* searchLine(stream, tokenizer, lineSearch, criteria);
+    if (line) {
+      firstTokenAt = performance.now();
+      for (const token of line) {
+        const end = take(token);
+        if (end) return finish(end);
+      }
+    }
+  }
   for (;;) {
     const limit = criteria.beforeStep(ids.length);
     if (limit) return finish(limit);
@@ -40,10 +61,8 @@ export async function* generate(
     if (!logits) throw new Error('generation needs the logits of a prefilled prompt');
     const token = sampler.sample(logits, stream.cache.tokens.subarray(0, stream.cache.length));
     if (firstTokenAt === 0) firstTokenAt = performance.now();
-    if (criteria.isEos(token)) return finish('eos');
-    ids.push(token);
-    onToken(text.push(token), ids.length, firstTokenAt);
-    if (text.stopped) return finish('stop');
+    const end = take(token);
+    if (end) return finish(end);
     // The last allowed token need not pass through the model.
     if (criteria.beforeStep(ids.length) === 'length') return finish('length');
     yield* stream.feed([token]);

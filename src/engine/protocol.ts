@@ -60,6 +60,14 @@ export interface GenerateOptions {
   timeBudgetMs: number;
   /** Keep generating past end-of-sequence tokens (fixed-length runs for benchmarks). */
   ignoreEos?: boolean;
+  /**
+   * Greedy decoding only: how many first lines to weigh (src/engine/lineSearch.ts). The line
+   * each of the most likely first tokens leads to is written, and the most likely line kept;
+   * 1 or none: plain greedy decoding.
+   */
+  lineCandidates?: number;
+  /** Lines (trimmed) that a completion should not begin with, because the host would drop them. */
+  unwantedLines?: string[];
 }
 
 /** A piece of code the user recently viewed or edited, streamed through the editor window. */

@@ -127,7 +127,7 @@ export function argmax(values: ArrayLike<number>): number {
 }
 
 /** The `k` highest-scoring ids, best first, without sorting the whole vocabulary. */
-function topKIndices(scores: Float32Array, k: number): number[] {
+export function topKIndices(scores: Float32Array, k: number): number[] {
   const top: number[] = [];
   for (let id = 0; id < scores.length; id++) {
     const s = scores[id];

@@ -8,7 +8,7 @@ export class StopCriteria {
 
   constructor(
     eos: readonly number[],
-    private readonly maxTokens: number,
+    readonly maxTokens: number,
     timeBudgetMs: number,
     startedAt: number,
   ) {
@@ -20,8 +20,12 @@ export class StopCriteria {
   /** Checked before each forward pass. */
   beforeStep(generated: number): FinishReason | null {
     if (generated >= this.maxTokens) return 'length';
-    if (performance.now() >= this.deadline) return 'time';
+    if (this.pastDeadline()) return 'time';
     return null;
+  }
+
+  pastDeadline(): boolean {
+    return performance.now() >= this.deadline;
   }
 
   isEos(token: number): boolean {

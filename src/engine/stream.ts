@@ -26,6 +26,14 @@ export interface StreamOptions {
   prefillChunk?: number;
 }
 
+/** What `Stream.mark` keeps: enough to drop the tokens fed after it. */
+export interface StreamMark {
+  readonly epoch: number;
+  readonly logical: number;
+  readonly windowStart: number;
+  readonly logits: Float32Array;
+}
+
 /** Called with every forward pass's logits when a caller needs all of them (perplexity). */
 export type LogitsSink = (logits: Float32Array, rows: number, ids: readonly number[]) => void;
 
@@ -176,6 +184,32 @@ export class Stream {
     } else this.cache.truncate(this.head + logical - this.windowStart);
     this.boundaries = this.boundaries.filter((b) => b < logical);
     this.lastLogits = null;
+  }
+
+  /** A point to come back to: the tokens held now and the logits after them. */
+  mark(): StreamMark {
+    if (this.lastLogits === null) throw new Error('a stream can be marked only after a forward pass');
+    return { epoch: this.epoch, logical: this.logicalLength, windowStart: this.windowStart, logits: this.lastLogits.slice() };
+  }
+
+  /**
+   * Drops what was fed since `mark`. Those tokens must not have evicted any (`reserve` room for
+   * them first): an eviction moves the window under the mark, and the stream starts over rather
+   * than hold a cache that no longer matches the mark's logits.
+   */
+  rewind(mark: StreamMark): void {
+    if (mark.epoch !== this.epoch || mark.windowStart !== this.windowStart || mark.logical > this.logicalLength) {
+      throw new Error('the stream changed under a mark: reserve room before feeding past it');
+    }
+    this.truncateTo(mark.logical);
+    this.lastLogits = mark.logits.slice();
+  }
+
+  /** Evicts now if need be, so that `count` more tokens fit without an eviction; false if the window is too small. */
+  async *reserve(count: number): AsyncGenerator<void, boolean, void> {
+    if (count > this.windowSlots) return false;
+    if (this.cache.free < count) yield* this.makeRoom(count - this.cache.free);
+    return true;
   }
 
   markBoundaries(logical: readonly number[]): void {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { extname, relative, resolve } from 'node:path';
 import { buildEditorContext, contextLimits } from '../../completion/contextBuilder';
-import { applyStopRules, stopContextAt } from '../../completion/stopRules';
+import { applyStopRules, stopContextAt, unwantedFirstLines } from '../../completion/stopRules';
 import { completionOptions, DEFAULT_SETTINGS } from '../../config/settings';
 import { Engine, newProgress } from '../engine';
 import { EngineInputError } from '../errors';
@@ -80,7 +80,8 @@ export async function completeAt(engine: Engine, request: CompletionRequest): Pr
   let streamed = '';
   let ruled = false;
   const t0 = performance.now();
-  const steps = engine.complete(context, completionOptions(DEFAULT_SETTINGS), progress, (piece) => {
+  const options = { ...completionOptions(DEFAULT_SETTINGS), unwantedLines: unwantedFirstLines(stop) };
+  const steps = engine.complete(context, options, progress, (piece) => {
     streamed += piece;
     if (!ruled && applyStopRules(streamed, stop, false).stopped) ruled = true;
   });
