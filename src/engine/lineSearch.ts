@@ -21,8 +21,8 @@ export interface LineSearchOptions {
 interface Candidate {
   ids: number[];
   logProb: number;
-  /** Ended by a line break or an end token, not by a limit. */
-  finished: boolean;
+  /** 'line': ended by a line break or an end token; 'limit': cut by a limit; 'behind': given up (below). */
+  end: 'line' | 'limit' | 'behind';
   wanted: boolean;
 }
 
@@ -30,8 +30,9 @@ interface Candidate {
  * Writes candidate lines into `stream`, which must hold the prompt, and returns the chosen
  * line's ids: up to and including the token that ends it (a line break or an end token), or
  * fewer when a limit of `criteria` cut it (then the first line, as greedy decoding writes it).
- * On return the stream holds the prompt and every chosen id except a final end token. Null, with the stream untouched, when the window has no
- * room for a line of `criteria.maxTokens` without evicting.
+ * On return the stream holds the prompt and every chosen id except a final end token. Null,
+ * with the stream untouched, when the window has no room for a line of `criteria.maxTokens`
+ * without evicting.
  */
 export async function* searchLine(
   stream: Stream,
@@ -41,17 +42,22 @@ export async function* searchLine(
 ): AsyncGenerator<void, number[] | null, void> {
   if (!(yield* stream.reserve(criteria.maxTokens))) return null;
   const mark = stream.mark();
-  const firsts = topKIndices(mark.logits, options.candidates);
   const first = logSoftmax(mark.logits);
   const lines: Candidate[] = [];
   let written: Candidate | undefined;
-  for (const [rank, token] of firsts.entries()) {
+  for (const [rank, token] of topKIndices(mark.logits, options.candidates).entries()) {
+    // Every token adds a log-probability ≤ 0, so a line already less likely than the best
+    // wanted one cannot overtake it: such a line is given up at once. First tokens come in
+    // order, so once one starts behind, all the rest do.
+    const floor = Math.max(-Infinity, ...lines.filter((line) => line.wanted).map((line) => line.logProb));
+    if (first[token] <= floor) break;
     if (rank > 0) stream.rewind(mark);
-    written = yield* finishLine(stream, tokenizer, token, first[token], criteria, options.unwanted);
+    written = yield* finishLine(stream, tokenizer, token, first[token], floor, criteria, options.unwanted);
+    if (written.end === 'behind') continue;
     // A line cut short by a limit is no fair rival; the first one stands for greedy decoding.
-    if (!written.finished && rank > 0) break;
+    if (written.end === 'limit' && rank > 0) break;
     lines.push(written);
-    if (!written.finished) break;
+    if (written.end === 'limit') break;
   }
   const best = lines.reduce((a, b) => (better(b, a) ? b : a));
   // The line written last is still in the stream, all but its last token; any other is fed again.
@@ -62,12 +68,16 @@ export async function* searchLine(
   return best.ids;
 }
 
-/** Greedy decoding from `token` to the end of its line; the stream holds all but the last id. */
+/**
+ * Greedy decoding from `token` to the end of its line, given up once the line is no more likely
+ * than `floor`; the stream holds all but the last id.
+ */
 async function* finishLine(
   stream: Stream,
   tokenizer: TextTokenizer,
   token: number,
   logProb: number,
+  floor: number,
   criteria: StopCriteria,
   unwanted: (line: string) => boolean,
 ): AsyncGenerator<void, Candidate, void> {
@@ -78,16 +88,15 @@ async function* finishLine(
     const lineEnd = text.indexOf('\n');
     if (criteria.isEos(token) || lineEnd >= 0) {
       const line = lineEnd >= 0 ? text.slice(0, lineEnd) : text;
-      return { ids, logProb: sum, finished: true, wanted: line.trim().length > 0 && !unwanted(line) };
+      return { ids, logProb: sum, end: 'line', wanted: line.trim().length > 0 && !unwanted(line) };
     }
-    if (ids.length >= criteria.maxTokens || criteria.pastDeadline()) {
-      return { ids, logProb: sum, finished: false, wanted: true };
-    }
+    if (ids.length >= criteria.maxTokens || criteria.pastDeadline()) return { ids, logProb: sum, end: 'limit', wanted: true };
     yield* stream.feed([token]);
     const logits = stream.lastLogits!;
     token = argmax(logits);
     sum += logits[token] - logSumExp(logits);
     ids.push(token);
+    if (sum <= floor) return { ids, logProb: sum, end: 'behind', wanted: false };
   }
 }
 
