@@ -6,14 +6,15 @@
 //      request waits `completion.delayMs`, an explicit one (the user asked) does not.
 // A generation answers as soon as its first whole line is known and keeps going; when it ends
 // with more, `onLonger` tells the caller so it can ask again (the cache then has it all).
-import { completionOptions, type Settings } from '../config/settings';
+import type { Settings } from '../config/settings';
 import type { EngineState, Generation } from '../host/engineClient';
 import type { EditorContext, GenerateOptions, Usage } from '../engine/protocol';
 import { type Cancellation, pause } from './cancellation';
 import { CompletionCache } from './completionCache';
 import type { CursorSnapshot } from './feedScheduler';
 import { InFlight } from './inFlight';
-import { stopContextAt, unwantedFirstLines } from './stopRules';
+import { stopContextAt } from './stopRules';
+import { completionRequestOptions } from './requestOptions';
 
 export interface CompletionRequest extends CursorSnapshot {
   /** The user asked for a completion (VS Code's `InlineCompletionTriggerKind.Invoke`). */
@@ -77,7 +78,7 @@ export class Completer {
     this.stopRunning();
 
     const stop = stopContextAt(at.text, at.offset);
-    const options = { ...completionOptions(settings), unwantedLines: unwantedFirstLines(stop) };
+    const options = completionRequestOptions(settings, stop);
     const flight = new InFlight(at.document, prefix, context.suffix, stop, (onToken) => this.engine.complete(context, options, onToken));
     this.inFlight = flight;
     void flight.finished.then((text) => {

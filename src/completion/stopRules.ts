@@ -96,12 +96,6 @@ export function nextContentLine(context: StopContext): string {
   return context.nextLines.find((line) => line.trim().length > 0)?.trim() ?? '';
 }
 
-/** The lines the rules drop when a completion begins with one: for the engine to avoid writing. */
-export function unwantedFirstLines(context: StopContext): string[] {
-  const next = nextContentLine(context);
-  return next ? [next] : [];
-}
-
 /** A piece of three or more characters, written three times in a row. */
 const REPEATED = /([^]{3,}?)\1\1/g;
 const NAMES_SOMETHING = /[A-Za-z_]/;

@@ -46,9 +46,8 @@ export const CHAT_GENERATION: Readonly<GenerateOptions> = {
 
 /**
  * Completions are greedy (the most likely continuation, the same every time) and bounded in
- * time. Their first line is the likeliest of the lines four first tokens lead to: on held-out
- * code that completes more lines than plain greedy decoding, at about twice its decode cost
- * (tools/eval/results/README.md).
+ * time. When the greedy first line would be thrown away (empty, or repeating the code after
+ * the cursor), the likeliest line of the next three first tokens replaces it (lineSearch.ts).
  */
 export const COMPLETION_GENERATION: Readonly<GenerateOptions> = {
   maxTokens: 64,

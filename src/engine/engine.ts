@@ -273,8 +273,7 @@ export class Engine {
       repetitionPenalty: options.repetitionPenalty,
       seed: options.seed,
     };
-    const unwanted = new Set(options.unwantedLines);
-    const lineSearch = { candidates: options.lineCandidates ?? 1, unwanted: (line: string) => unwanted.has(line.trim()) };
+    const lineSearch = { candidates: options.lineCandidates ?? 1, unwanted: new Set(options.unwantedLines?.map((line) => line.trim())) };
     const onToken = (piece: string, generated: number, firstAt: number) => {
       progress.generatedTokens = generated;
       progress.firstTokenAt = firstAt;

@@ -1,7 +1,7 @@
 // The generation loop as steps: one forward pass per step, so the scheduler can interleave
 // streams and a cancel lands before the next pass. The stream must already hold the prompt.
 import type { FinishReason } from './protocol';
-import { type LineSearchOptions, searchLine } from './lineSearch';
+import { FirstLine, type LineSearchOptions } from './lineSearch';
 import { Sampler, type SamplingOptions } from './sampler';
 import type { StopCriteria } from './stopCriteria';
 import type { Stream } from './stream';
@@ -44,25 +44,41 @@ export async function* generate(
     return text.stopped ? 'stop' : null;
   };
   const greedy = sampling.temperature === 0 && sampling.repetitionPenalty === 1;
-  if (lineSearch && lineSearch.candidates > 1 && greedy && criteria.beforeStep(0) === null) {
-    const line = yield* searchLine(stream, tokenizer, lineSearch, criteria);
-    if (line) {
-      firstTokenAt = performance.now();
-      for (const token of line) {
-        const end = take(token);
-        if (end) return finish(end);
-      }
-    }
-  }
+  let firstLine =
+    lineSearch && lineSearch.candidates > 1 && greedy && criteria.beforeStep(0) === null
+      ? yield* FirstLine.open(stream, tokenizer, lineSearch, criteria)
+      : null;
   for (;;) {
-    const limit = criteria.beforeStep(ids.length);
-    if (limit) return finish(limit);
+    const limit = criteria.beforeStep(ids.length + (firstLine?.held.length ?? 0));
+    if (limit) {
+      // A limit ends a held line as greedy decoding wrote it.
+      for (const token of firstLine?.held ?? []) take(token);
+      return finish(limit);
+    }
     const logits = stream.lastLogits;
     if (!logits) throw new Error('generation needs the logits of a prefilled prompt');
     const token = sampler.sample(logits, stream.cache.tokens.subarray(0, stream.cache.length));
     if (firstTokenAt === 0) firstTokenAt = performance.now();
-    const end = take(token);
-    if (end) return finish(end);
+    const step = firstLine?.add(token);
+    if (step === 'hold') {
+      yield* stream.feed([token]);
+      continue;
+    }
+    if (step === 'replace') {
+      const line = yield* firstLine!.replace();
+      firstLine = null;
+      for (const id of line) {
+        const end = take(id);
+        if (end) return finish(end);
+      }
+      continue;
+    }
+    const release = step === 'release' ? firstLine!.held : [token];
+    firstLine = null;
+    for (const id of release) {
+      const end = take(id);
+      if (end) return finish(end);
+    }
     // The last allowed token need not pass through the model.
     if (criteria.beforeStep(ids.length) === 'length') return finish('length');
     yield* stream.feed([token]);

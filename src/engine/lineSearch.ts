@@ -1,108 +1,140 @@
-// The first line of a greedy completion, chosen with a look at where each start leads. Greedy
-// decoding commits to the most likely first token before it sees the rest of the line, and a
-// small model's first token is often a near tie. A line is short enough to write a few times:
-// this tries the `candidates` most likely first tokens, finishes each line greedily, and keeps
-// the line the model finds most likely as a whole (the sum of its tokens' log-probabilities,
-// the token that ends it included). A line the caller would throw away (`unwanted`) or one with
-// nothing on it loses to any other. On held-out code this completes more lines than greedy
-// decoding does (tools/eval/results/README.md, "Choosing the first line").
-import type { StopCriteria } from './stopCriteria';
-import type { Stream } from './stream';
+// A completion's first line when greedy decoding writes one the caller would throw away: a
+// line that repeats the code after the cursor (the host's stop rules drop it, and the user sees
+// nothing) or a line with nothing on it. Then the lines the next most likely first tokens lead
+// to are written too, each finished greedily, and the one the model finds most likely as a
+// whole is kept (the sum of its tokens' log-probabilities, the token that ends it included).
+// Greedy decoding's line stands whenever it is wanted, and its tokens are handed on as soon as
+// it can no longer turn out unwanted, so a wanted line streams as before. Keeping the likeliest
+// whole line every time completes more held-out lines exactly, but gets the first word and the
+// edit similarity wrong more often (tools/eval/results/README.md, "Choosing the first line").
 import { argmax, topKIndices } from './sampler';
+import type { StopCriteria } from './stopCriteria';
+import type { Stream, StreamMark } from './stream';
 import type { TextTokenizer } from './tokenizer';
 
 export interface LineSearchOptions {
-  /** First tokens to try (≥ 2; one is plain greedy decoding). */
+  /** First tokens that may lead the line, greedy decoding's included (≥ 2 to search at all). */
   candidates: number;
-  /** Whether the text of a finished line (without its line break) would be thrown away. */
-  unwanted: (line: string) => boolean;
+  /** Lines (trimmed) the caller would throw away. */
+  unwanted: ReadonlySet<string>;
 }
 
-interface Candidate {
+/** What to do with greedy decoding's latest token. */
+export type FirstLineStep = 'hold' | 'release' | 'replace';
+
+interface Line {
   ids: number[];
   logProb: number;
-  /** 'line': ended by a line break or an end token; 'limit': cut by a limit; 'behind': given up (below). */
+  /** 'line': ended by a line break or an end token; 'limit': cut by a limit; 'behind': given up. */
   end: 'line' | 'limit' | 'behind';
   wanted: boolean;
 }
 
-/**
- * Writes candidate lines into `stream`, which must hold the prompt, and returns the chosen
- * line's ids: up to and including the token that ends it (a line break or an end token), or
- * fewer when a limit of `criteria` cut it (then the first line, as greedy decoding writes it).
- * On return the stream holds the prompt and every chosen id except a final end token. Null,
- * with the stream untouched, when the window has no room for a line of `criteria.maxTokens`
- * without evicting.
- */
-export async function* searchLine(
-  stream: Stream,
-  tokenizer: TextTokenizer,
-  options: LineSearchOptions,
-  criteria: StopCriteria,
-): AsyncGenerator<void, number[] | null, void> {
-  if (!(yield* stream.reserve(criteria.maxTokens))) return null;
-  const mark = stream.mark();
-  const first = logSoftmax(mark.logits);
-  const lines: Candidate[] = [];
-  let written: Candidate | undefined;
-  for (const [rank, token] of topKIndices(mark.logits, options.candidates).entries()) {
-    // Every token adds a log-probability ≤ 0, so a line already less likely than the best
-    // wanted one cannot overtake it: such a line is given up at once. First tokens come in
-    // order, so once one starts behind, all the rest do.
-    const floor = Math.max(-Infinity, ...lines.filter((line) => line.wanted).map((line) => line.logProb));
-    if (first[token] <= floor) break;
-    if (rank > 0) stream.rewind(mark);
-    written = yield* finishLine(stream, tokenizer, token, first[token], floor, criteria, options.unwanted);
-    if (written.end === 'behind') continue;
-    // A line cut short by a limit is no fair rival; the first one stands for greedy decoding.
-    if (written.end === 'limit' && rank > 0) break;
-    lines.push(written);
-    if (written.end === 'limit') break;
-  }
-  const best = lines.reduce((a, b) => (better(b, a) ? b : a));
-  // The line written last is still in the stream, all but its last token; any other is fed again.
-  const held = best === written ? best.ids.length - 1 : 0;
-  if (held === 0) stream.rewind(mark);
-  const end = criteria.isEos(best.ids[best.ids.length - 1]) ? best.ids.length - 1 : best.ids.length;
-  if (end > held) yield* stream.feed(best.ids.slice(held, end));
-  return best.ids;
-}
+export class FirstLine {
+  /** Greedy decoding's tokens held back: all but the last have been fed. */
+  readonly held: number[] = [];
 
-/**
- * Greedy decoding from `token` to the end of its line, given up once the line is no more likely
- * than `floor`; the stream holds all but the last id.
- */
-async function* finishLine(
-  stream: Stream,
-  tokenizer: TextTokenizer,
-  token: number,
-  logProb: number,
-  floor: number,
-  criteria: StopCriteria,
-  unwanted: (line: string) => boolean,
-): AsyncGenerator<void, Candidate, void> {
-  const ids = [token];
-  let sum = logProb;
-  for (;;) {
-    const text = tokenizer.decode(ids);
+  private constructor(
+    private readonly stream: Stream,
+    private readonly tokenizer: TextTokenizer,
+    private readonly options: LineSearchOptions,
+    private readonly criteria: StopCriteria,
+    private readonly mark: StreamMark,
+  ) {}
+
+  /**
+   * Marks the stream, which must hold the prompt; null when its window has no room for a line
+   * of `criteria.maxTokens` without evicting (a replacement could not be written then).
+   */
+  static async *open(
+    stream: Stream,
+    tokenizer: TextTokenizer,
+    options: LineSearchOptions,
+    criteria: StopCriteria,
+  ): AsyncGenerator<void, FirstLine | null, void> {
+    if (!(yield* stream.reserve(criteria.maxTokens))) return null;
+    return new FirstLine(stream, tokenizer, options, criteria, stream.mark());
+  }
+
+  /**
+   * Takes greedy decoding's next token. 'hold': the line so far could still turn out unwanted
+   * (feed the token and go on); 'release': it cannot, or it ended wanted (hand on `held`, this
+   * token last, and decode as usual from here); 'replace': it ended unwanted (call `replace`).
+   */
+  add(token: number): FirstLineStep {
+    this.held.push(token);
+    const text = this.tokenizer.decode(this.held);
     const lineEnd = text.indexOf('\n');
-    if (criteria.isEos(token) || lineEnd >= 0) {
-      const line = lineEnd >= 0 ? text.slice(0, lineEnd) : text;
-      return { ids, logProb: sum, end: 'line', wanted: line.trim().length > 0 && !unwanted(line) };
+    if (lineEnd >= 0 || this.criteria.isEos(token)) {
+      return this.wanted(lineEnd >= 0 ? text.slice(0, lineEnd) : text) ? 'release' : 'replace';
     }
-    if (ids.length >= criteria.maxTokens || criteria.pastDeadline()) return { ids, logProb: sum, end: 'limit', wanted: true };
-    yield* stream.feed([token]);
-    const logits = stream.lastLogits!;
-    token = argmax(logits);
-    sum += logits[token] - logSumExp(logits);
-    ids.push(token);
-    if (sum <= floor) return { ids, logProb: sum, end: 'behind', wanted: false };
+    return this.mayTurnUnwanted(text) ? 'hold' : 'release';
   }
-}
 
-function better(a: Candidate, b: Candidate): boolean {
-  if (a.wanted !== b.wanted) return a.wanted;
-  return a.logProb > b.logProb;
+  /**
+   * Writes the lines the next likeliest first tokens lead to and returns the likeliest wanted
+   * one, or greedy decoding's (`held`) when none is wanted. On return the stream holds the
+   * prompt and the returned ids, a final end token excepted.
+   */
+  async *replace(): AsyncGenerator<void, number[], void> {
+    const { stream, mark } = this;
+    const first = logSoftmax(mark.logits);
+    const firsts = topKIndices(mark.logits, this.options.candidates).filter((token) => token !== this.held[0]);
+    let best: Line | undefined;
+    let written: Line | undefined;
+    for (const token of firsts) {
+      // Every token adds a log-probability ≤ 0, so a line already less likely than the best
+      // one so far cannot overtake it and is given up at once. First tokens come in order, so
+      // once one starts behind, all the rest do.
+      const floor = best?.logProb ?? -Infinity;
+      if (first[token] <= floor) break;
+      stream.rewind(mark);
+      written = yield* this.finishLine(token, first[token], floor);
+      // A line cut short by a limit is no fair rival, and the limit ends the search.
+      if (written.end === 'limit') break;
+      if (written.end === 'line' && written.wanted) best = written;
+    }
+    const ids = best?.ids ?? this.held;
+    // The line written last is still in the stream, all but its last token; any other is fed again.
+    const kept = best !== undefined && best === written ? ids.length - 1 : 0;
+    if (kept === 0) stream.rewind(mark);
+    const end = this.criteria.isEos(ids[ids.length - 1]) ? ids.length - 1 : ids.length;
+    if (end > kept) yield* stream.feed(ids.slice(kept, end));
+    return ids;
+  }
+
+  /** Greedy decoding from `token` to the end of its line, given up once no likelier than `floor`. */
+  private async *finishLine(token: number, logProb: number, floor: number): AsyncGenerator<void, Line, void> {
+    const ids = [token];
+    let sum = logProb;
+    for (;;) {
+      const text = this.tokenizer.decode(ids);
+      const lineEnd = text.indexOf('\n');
+      if (this.criteria.isEos(token) || lineEnd >= 0) {
+        return { ids, logProb: sum, end: 'line', wanted: this.wanted(lineEnd >= 0 ? text.slice(0, lineEnd) : text) };
+      }
+      if (ids.length >= this.criteria.maxTokens || this.criteria.pastDeadline()) return { ids, logProb: sum, end: 'limit', wanted: false };
+      yield* this.stream.feed([token]);
+      const logits = this.stream.lastLogits!;
+      token = argmax(logits);
+      sum += logits[token] - logSumExp(logits);
+      ids.push(token);
+      if (sum <= floor) return { ids, logProb: sum, end: 'behind', wanted: false };
+    }
+  }
+
+  private wanted(line: string): boolean {
+    const content = line.trim();
+    return content.length > 0 && !this.options.unwanted.has(content);
+  }
+
+  /** Whether an unfinished line could still end empty or as an unwanted line. */
+  private mayTurnUnwanted(partial: string): boolean {
+    const content = partial.trimStart();
+    if (content.trim().length === 0) return true;
+    for (const line of this.options.unwanted) if (line.startsWith(content) || line === content.trimEnd()) return true;
+    return false;
+  }
 }
 
 function logSumExp(logits: Float32Array): number {

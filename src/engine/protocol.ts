@@ -61,9 +61,9 @@ export interface GenerateOptions {
   /** Keep generating past end-of-sequence tokens (fixed-length runs for benchmarks). */
   ignoreEos?: boolean;
   /**
-   * Greedy decoding only: how many first lines to weigh (src/engine/lineSearch.ts). The line
-   * each of the most likely first tokens leads to is written, and the most likely line kept;
-   * 1 or none: plain greedy decoding.
+   * Greedy decoding only: how many of the likeliest first tokens may lead the first line when
+   * greedy decoding's first line is empty or unwanted (src/engine/lineSearch.ts); 1 or none:
+   * plain greedy decoding.
    */
   lineCandidates?: number;
   /** Lines (trimmed) that a completion should not begin with, because the host would drop them. */

@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { extname, relative, resolve } from 'node:path';
 import { buildEditorContext, contextLimits } from '../../completion/contextBuilder';
-import { applyStopRules, stopContextAt, unwantedFirstLines } from '../../completion/stopRules';
-import { completionOptions, DEFAULT_SETTINGS } from '../../config/settings';
+import { completionRequestOptions } from '../../completion/requestOptions';
+import { applyStopRules, stopContextAt } from '../../completion/stopRules';
+import { DEFAULT_SETTINGS } from '../../config/settings';
 import { Engine, newProgress } from '../engine';
 import { EngineInputError } from '../errors';
 import type { FinishReason } from '../protocol';
@@ -80,7 +81,7 @@ export async function completeAt(engine: Engine, request: CompletionRequest): Pr
   let streamed = '';
   let ruled = false;
   const t0 = performance.now();
-  const options = { ...completionOptions(DEFAULT_SETTINGS), unwantedLines: unwantedFirstLines(stop) };
+  const options = completionRequestOptions(DEFAULT_SETTINGS, stop);
   const steps = engine.complete(context, options, progress, (piece) => {
     streamed += piece;
     if (!ruled && applyStopRules(streamed, stop, false).stopped) ruled = true;

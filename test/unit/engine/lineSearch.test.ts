@@ -1,9 +1,10 @@
-// Choosing a completion's first line among several, on the bundled model. Skipped (and saying
+// A completion's first line when greedy decoding's would be thrown away (src/engine/lineSearch.ts),
+// through the generation loop on the bundled model. Skipped (and saying
 // so) when models/default is absent.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Engine, newProgress } from '../../../src/engine/engine';
-import { searchLine } from '../../../src/engine/lineSearch';
+import { generate } from '../../../src/engine/generate';
 import { argmax } from '../../../src/engine/sampler';
 import { StopCriteria } from '../../../src/engine/stopCriteria';
 import { Stream } from '../../../src/engine/stream';
@@ -41,7 +42,6 @@ describe('line search on the bundled model', { skip }, () => {
     await drain(stream.feed(ids));
     return stream;
   };
-  const criteria = (maxTokens = 48) => new StopCriteria([...eos], maxTokens, 0, performance.now());
   const logSoftmax = (logits: Float32Array, id: number) => {
     let max = -Infinity;
     for (const x of logits) max = Math.max(max, x);
@@ -49,10 +49,14 @@ describe('line search on the bundled model', { skip }, () => {
     for (const x of logits) total += Math.exp(x - max);
     return logits[id] - max - Math.log(total);
   };
+  const encode = (text: string) => [engine.tokenizer.special.sink!, ...engine.tokenizer.encodeText(text)];
+  /** The cursor after SOURCE's first line, after its second line's code, and at the end. */
+  const afterFirstLine = () => encode(SOURCE.slice(0, SOURCE.indexOf('\n') + 1));
+  const afterLow = () => encode(SOURCE.slice(0, SOURCE.indexOf('\n  if (value > high)')));
 
   /** The line greedy decoding writes after `first`, and its log-probability, each on a fresh stream. */
-  const lineFrom = async (first: number) => {
-    const stream = await open(prompt);
+  const lineFrom = async (first: number, ids0: number[]) => {
+    const stream = await open(ids0);
     const ids = [first];
     let logProb = logSoftmax(stream.lastLogits!, first);
     while (!eos.has(ids[ids.length - 1]) && !engine.tokenizer.decode(ids).includes('\n') && ids.length < 48) {
@@ -61,54 +65,91 @@ describe('line search on the bundled model', { skip }, () => {
       logProb += logSoftmax(stream.lastLogits!, next);
       ids.push(next);
     }
-    return { ids, logProb, text: engine.tokenizer.decode(ids) };
+    return { ids, logProb, line: engine.tokenizer.decode(ids).split('\n')[0] };
   };
-
-  const firstTokens = async (k: number) => {
-    const logits = (await open(prompt)).lastLogits!;
-    return Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a]).slice(0, k);
+  const linesOf = async (k: number, ids0: number[]) => {
+    const logits = (await open(ids0)).lastLogits!;
+    const firsts = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a]).slice(0, k);
+    return Promise.all(firsts.map((first) => lineFrom(first, ids0)));
   };
+  const likeliest = <T extends { logProb: number }>(lines: T[]) => lines.reduce((a, b) => (b.logProb > a.logProb ? b : a));
+  const filled = (line: { line: string }) => line.line.trim().length > 0;
 
-  test('keeps the likeliest of the lines the top first tokens lead to, and leaves the stream as if it had been fed that line', async () => {
-    const lines = await Promise.all((await firstTokens(4)).map(lineFrom));
-    const written = lines.filter((line) => line.text.split('\n')[0].trim().length > 0);
-    assert.ok(written.length > 1);
-    const likeliest = written.reduce((a, b) => (b.logProb > a.logProb ? b : a));
-    const stream = await open(prompt);
-    const chosen = (await drain(searchLine(stream, engine.tokenizer, { candidates: 4, unwanted: () => false }, criteria()))).value;
-    assert.deepEqual(chosen, likeliest.ids);
-    const fed = eos.has(chosen![chosen!.length - 1]) ? chosen!.slice(0, -1) : chosen!;
-    assert.deepEqual(Array.from(stream.cache.tokens.subarray(0, stream.cache.length)), [...prompt, ...fed]);
-    // A one-token pass and a pre-fill round differently (~0.1 in a logit), so the check is the next token.
-    const cold = await open([...prompt, ...fed]);
-    assert.equal(argmax(stream.lastLogits!), argmax(cold.lastLogits!));
+  /**
+   * Greedy generation after `ids0` with the line search; `textAt` lists, for each piece of text
+   * handed on, how many tokens the stream held then.
+   */
+  const run = async (ids0: number[], options: { unwanted?: string[]; maxTokens?: number; window?: number; candidates?: number } = {}) => {
+    const stream = await open(ids0, options.window);
+    const criteria = new StopCriteria([...eos], options.maxTokens ?? 48, 0, performance.now());
+    const textAt: number[] = [];
+    const sampling = { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1 };
+    const search = { candidates: options.candidates ?? 4, unwanted: new Set(options.unwanted ?? []) };
+    const steps = generate(stream, engine.tokenizer, sampling, [], criteria, (piece) => piece && textAt.push(stream.logicalLength), search);
+    const result = (await drain(steps)).value;
+    return { ...result, textAt };
+  };
+  /** A line's ids as generation hands them on: an end token ends generation instead. */
+  const shown = (ids: number[]) => (eos.has(ids[ids.length - 1]) ? ids.slice(0, -1) : ids);
+  /** The token greedy decoding writes after `ids`, from a cold stream. */
+  const nextAfter = async (ids: number[]) => argmax((await open(ids)).lastLogits!);
+
+  test('keeps greedy decoding\'s line when it is wanted, though another is likelier, and streams it as it is written', async () => {
+    const ids0 = afterFirstLine();
+    const lines = await linesOf(4, ids0);
+    assert.ok(filled(lines[0]));
+    assert.notEqual(likeliest(lines.filter(filled)), lines[0]);
+    const result = await run(ids0);
+    assert.deepEqual(result.ids.slice(0, shown(lines[0].ids).length), shown(lines[0].ids));
+    assert.ok(result.textAt[0] < ids0.length + lines[0].ids.length - 1, `first text with ${result.textAt[0]} tokens held`);
   });
 
-  test('passes over a line the caller would throw away, and over an empty one', async () => {
-    const lines = await Promise.all((await firstTokens(4)).map(lineFrom));
-    const best = lines.reduce((a, b) => (b.logProb > a.logProb ? b : a));
-    const unwanted = (line: string) => line.trim() === best.text.split('\n')[0].trim();
-    const chosen = (await drain(searchLine(await open(prompt), engine.tokenizer, { candidates: 4, unwanted }, criteria()))).value!;
-    const text = engine.tokenizer.decode(chosen).split('\n')[0];
-    assert.ok(!unwanted(text), text);
-    assert.ok(text.trim().length > 0);
-    const rivals = lines.filter((line) => !unwanted(line.text.split('\n')[0]) && line.text.split('\n')[0].trim().length > 0);
-    assert.deepEqual(chosen, rivals.reduce((a, b) => (b.logProb > a.logProb ? b : a)).ids);
+  test('replaces a line the caller would throw away by the likeliest of the others, and goes on from it', async () => {
+    const lines = await linesOf(4, prompt);
+    const unwanted = lines[0].line.trim();
+    const rivals = lines.filter((line) => filled(line) && line.line.trim() !== unwanted);
+    assert.ok(rivals.length > 0);
+    const chosen = shown(likeliest(rivals).ids);
+    const result = await run(prompt, { unwanted: [unwanted] });
+    assert.deepEqual(result.ids.slice(0, chosen.length), chosen);
+    if (result.reason === 'eos') assert.equal(result.ids.length, chosen.length);
+    else assert.equal(result.ids[chosen.length], await nextAfter([...prompt, ...chosen]));
   });
 
-  test('a line cut by the token limit is the greedy one', async () => {
-    const [top] = await firstTokens(1);
-    const greedyLine = await lineFrom(top);
+  test('replaces an empty line', async () => {
+    // The cursor at the end of a finished line: greedy decoding ends the line at once, and one
+    // of the next three first tokens starts a comment.
+    const ids0 = afterLow();
+    const lines = await linesOf(4, ids0);
+    assert.ok(!filled(lines[0]), JSON.stringify(lines[0].line));
+    const written = lines.filter(filled);
+    assert.ok(written.length > 0);
+    const chosen = shown(likeliest(written).ids);
+    assert.deepEqual((await run(ids0)).ids.slice(0, chosen.length), chosen);
+  });
+
+  test('keeps greedy decoding\'s line when no line is wanted', async () => {
+    // The cursor right after an opening brace: every likely first token breaks the line.
+    const ids0 = prompt.slice(0, prompt.length - 1);
+    const lines = await linesOf(4, ids0);
+    assert.ok(!lines.some(filled));
+    const plain = await run(ids0, { candidates: 1 });
+    assert.deepEqual((await run(ids0)).ids, plain.ids);
+  });
+
+  test('a limit that cuts a held line ends it as greedy decoding wrote it', async () => {
+    const [greedyLine] = await linesOf(1, prompt);
     assert.ok(greedyLine.ids.length > 3);
-    const chosen = (await drain(searchLine(await open(prompt), engine.tokenizer, { candidates: 4, unwanted: () => false }, criteria(3)))).value;
-    assert.deepEqual(chosen, greedyLine.ids.slice(0, 3));
+    const result = await run(prompt, { unwanted: [greedyLine.line.trim()], maxTokens: 3 });
+    assert.deepEqual(result.ids, greedyLine.ids.slice(0, 3));
+    assert.equal(result.reason, 'length');
   });
 
-  test('does nothing when the window has no room for a line', async () => {
-    const stream = await open(prompt.slice(0, 20), 40);
-    const before = stream.logicalLength;
-    assert.equal((await drain(searchLine(stream, engine.tokenizer, { candidates: 4, unwanted: () => false }, criteria(48)))).value, null);
-    assert.equal(stream.logicalLength, before);
+  test('decodes plainly when the window has no room for a line', async () => {
+    const ids0 = afterFirstLine();
+    const [greedyLine] = await linesOf(1, ids0);
+    const plain = await run(ids0, { window: 40, candidates: 1, unwanted: [greedyLine.line.trim()] });
+    assert.deepEqual((await run(ids0, { window: 40, unwanted: [greedyLine.line.trim()] })).ids, plain.ids);
   });
 
   test('a stream that evicted under a mark refuses to rewind to it', async () => {
@@ -118,24 +159,25 @@ describe('line search on the bundled model', { skip }, () => {
     assert.throws(() => stream.rewind(mark), /reserve room/);
   });
 
-  test('completions weigh several first lines only when decoding greedily', async () => {
-    const context = { chunks: [], path: 'app.py', languageId: 'python', prefix: 'import os\nimport sys\n\n\ndef main():\n', suffix: '\n\nif __name__ == "__main__":\n    main()\n' };
+  test('completions replace an unwanted first line only when decoding greedily', async () => {
+    const context = { chunks: [], path: 'sum.ts', languageId: 'typescript', prefix: 'export function sum(values: number[]): number {\n  let total = 0;\n', suffix: '\n  return total;\n}\n' };
     const complete = async (extra: Parameters<typeof greedy>[1]) => {
+      engine.reset('editor');
       const p = newProgress();
       await drain(engine.complete(context, greedy(24, extra), p, () => {}));
       return p.text;
     };
     const firstLine = (text: string) => text.split('\n')[0].trim();
     const plain = await complete({});
-    assert.equal(await complete({ lineCandidates: 1 }), plain);
-    assert.equal(await complete({ unwantedLines: [firstLine(plain)] }), plain);
-    // The chosen first line, marked unwanted, gives way to another.
-    const searched = await complete({ lineCandidates: 4 });
-    const avoided = await complete({ lineCandidates: 4, unwantedLines: [firstLine(searched)] });
-    assert.ok(firstLine(avoided).length > 0);
-    assert.notEqual(firstLine(avoided), firstLine(searched));
+    assert.ok(firstLine(plain).length > 0);
+    assert.equal(await complete({ lineCandidates: 4 }), plain);
+    const unwantedLines = [firstLine(plain)];
+    assert.equal(await complete({ unwantedLines }), plain);
+    const replaced = await complete({ lineCandidates: 4, unwantedLines });
+    assert.ok(firstLine(replaced).length > 0);
+    assert.notEqual(firstLine(replaced), firstLine(plain));
     // Sampling ignores the search.
-    const sampled = (lineCandidates: number) => complete({ temperature: 0.7, seed: 3, lineCandidates, unwantedLines: [firstLine(plain)] });
+    const sampled = (lineCandidates: number) => complete({ temperature: 0.7, seed: 3, lineCandidates, unwantedLines });
     assert.equal(await sampled(4), await sampled(1));
   });
 });
