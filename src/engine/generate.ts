@@ -24,7 +24,7 @@ export async function* generate(
   criteria: StopCriteria,
   /** Called for every generated token with the text it released (possibly '') and the count so far. */
   onToken: (piece: string, generated: number, firstTokenAt: number) => void,
-  /** Greedy decoding only: choose the first line among several (lineSearch.ts). */
+  /** Greedy decoding only: replace a first line the caller would throw away (lineSearch.ts). */
   lineSearch?: LineSearchOptions,
 ): AsyncGenerator<void, GenerationResult, void> {
   const sampler = new Sampler(sampling);
