@@ -50,7 +50,7 @@ describe('line search on the bundled model', { skip }, () => {
     return logits[id] - max - Math.log(total);
   };
   const encode = (text: string) => [engine.tokenizer.special.sink!, ...engine.tokenizer.encodeText(text)];
-  /** The cursor after SOURCE's first line, after its second line's code, and at the end. */
+  /** SOURCE up to the start of its second line, and up to the end of its second line's code. */
   const afterFirstLine = () => encode(SOURCE.slice(0, SOURCE.indexOf('\n') + 1));
   const afterLow = () => encode(SOURCE.slice(0, SOURCE.indexOf('\n  if (value > high)')));
 
