@@ -4,6 +4,7 @@ import type { Decoder } from './decoder';
 import type { KvType } from './graphInterface';
 import type { ModelArch } from './modelDir';
 import type { CacheMode } from './protocol';
+import { logSumExp } from './sampler';
 import { SinkCache } from './sinkCache';
 import { openStream } from './evalStream';
 import { Stream } from './stream';
@@ -60,11 +61,7 @@ export async function perplexity(
   const segments: number[] = [];
   const score = (logits: Float32Array, row: number, target: number) => {
     const base = row * vocab;
-    let max = -Infinity;
-    for (let v = 0; v < vocab; v++) max = Math.max(max, logits[base + v]);
-    let sum = 0;
-    for (let v = 0; v < vocab; v++) sum += Math.exp(logits[base + v] - max);
-    const nll = Math.log(sum) + max - logits[base + target];
+    const nll = logSumExp(logits, base, base + vocab) - logits[base + target];
     total += nll;
     count++;
     segmentSum += nll;

@@ -7,7 +7,7 @@
 // it can no longer turn out unwanted, so a wanted line streams as before. Keeping the likeliest
 // whole line every time completes more held-out lines exactly, but gets the first word and the
 // edit similarity wrong more often (tools/eval/results/README.md, "Choosing the first line").
-import { argmax, topKIndices } from './sampler';
+import { argmax, logSumExp, topKIndices } from './sampler';
 import type { StopCriteria } from './stopCriteria';
 import type { Stream, StreamMark } from './stream';
 import type { TextTokenizer } from './tokenizer';
@@ -78,7 +78,7 @@ export class FirstLine {
    */
   async *replace(): AsyncGenerator<void, number[], void> {
     const { stream, mark } = this;
-    const first = logSoftmax(mark.logits);
+    const norm = logSumExp(mark.logits);
     const firsts = topKIndices(mark.logits, this.options.candidates).filter((token) => token !== this.held[0]);
     let best: Line | undefined;
     let written: Line | undefined;
@@ -87,9 +87,10 @@ export class FirstLine {
       // one so far cannot overtake it and is given up at once. First tokens come in order, so
       // once one starts behind, all the rest do.
       const floor = best?.logProb ?? -Infinity;
-      if (first[token] <= floor) break;
+      const logProb = mark.logits[token] - norm;
+      if (logProb <= floor) break;
       stream.rewind(mark);
-      written = yield* this.finishLine(token, first[token], floor);
+      written = yield* this.finishLine(token, logProb, floor);
       // A line cut short by a limit is no fair rival, and the limit ends the search.
       if (written.end === 'limit') break;
       if (written.end === 'line' && written.wanted) best = written;
@@ -135,17 +136,4 @@ export class FirstLine {
     for (const line of this.options.unwanted) if (line.startsWith(content) || line === content.trimEnd()) return true;
     return false;
   }
-}
-
-function logSumExp(logits: Float32Array): number {
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
-  let total = 0;
-  for (let i = 0; i < logits.length; i++) total += Math.exp(logits[i] - max);
-  return max + Math.log(total);
-}
-
-function logSoftmax(logits: Float32Array): Float64Array {
-  const norm = logSumExp(logits);
-  return Float64Array.from(logits, (x) => x - norm);
 }

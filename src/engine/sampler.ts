@@ -120,6 +120,15 @@ function rankedHead(scores: Float32Array, temperature: number, topP: number): Ca
 
 const NUCLEUS_FLOOR = 1e-4;
 
+/** log Σ exp(values[i]) over [start, end), computed without overflow: the normaliser of log-probabilities. */
+export function logSumExp(values: ArrayLike<number>, start = 0, end = values.length): number {
+  let max = -Infinity;
+  for (let i = start; i < end; i++) if (values[i] > max) max = values[i];
+  let total = 0;
+  for (let i = start; i < end; i++) total += Math.exp(values[i] - max);
+  return max + Math.log(total);
+}
+
 export function argmax(values: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;

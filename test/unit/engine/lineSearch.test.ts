@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Engine, newProgress } from '../../../src/engine/engine';
 import { generate } from '../../../src/engine/generate';
-import { argmax } from '../../../src/engine/sampler';
+import { argmax, logSumExp } from '../../../src/engine/sampler';
 import { StopCriteria } from '../../../src/engine/stopCriteria';
 import { Stream } from '../../../src/engine/stream';
 import { DEFAULT_MODEL, drain, greedy, hasDefaultModel } from './helpers';
@@ -42,13 +42,6 @@ describe('line search on the bundled model', { skip }, () => {
     await drain(stream.feed(ids));
     return stream;
   };
-  const logSoftmax = (logits: Float32Array, id: number) => {
-    let max = -Infinity;
-    for (const x of logits) max = Math.max(max, x);
-    let total = 0;
-    for (const x of logits) total += Math.exp(x - max);
-    return logits[id] - max - Math.log(total);
-  };
   const encode = (text: string) => [engine.tokenizer.special.sink!, ...engine.tokenizer.encodeText(text)];
   /** SOURCE up to the start of its second line, and up to the end of its second line's code. */
   const afterFirstLine = () => encode(SOURCE.slice(0, SOURCE.indexOf('\n') + 1));
@@ -58,11 +51,11 @@ describe('line search on the bundled model', { skip }, () => {
   const lineFrom = async (first: number, ids0: number[]) => {
     const stream = await open(ids0);
     const ids = [first];
-    let logProb = logSoftmax(stream.lastLogits!, first);
+    let logProb = stream.lastLogits![first] - logSumExp(stream.lastLogits!);
     while (!eos.has(ids[ids.length - 1]) && !engine.tokenizer.decode(ids).includes('\n') && ids.length < 48) {
       await drain(stream.feed([ids[ids.length - 1]]));
       const next = argmax(stream.lastLogits!);
-      logProb += logSoftmax(stream.lastLogits!, next);
+      logProb += stream.lastLogits![next] - logSumExp(stream.lastLogits!);
       ids.push(next);
     }
     return { ids, logProb, line: engine.tokenizer.decode(ids).split('\n')[0] };
