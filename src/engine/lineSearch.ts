@@ -27,6 +27,7 @@ interface Line {
   logProb: number;
   /** 'line': ended by a line break or an end token; 'limit': cut by a limit; 'behind': given up. */
   end: 'line' | 'limit' | 'behind';
+  /** A finished line the caller keeps (false for one cut or given up). */
   wanted: boolean;
 }
 
@@ -63,11 +64,8 @@ export class FirstLine {
    */
   add(token: number): FirstLineStep {
     this.held.push(token);
-    const text = this.tokenizer.decode(this.held);
-    const lineEnd = text.indexOf('\n');
-    if (lineEnd >= 0 || this.criteria.isEos(token)) {
-      return this.wanted(lineEnd >= 0 ? text.slice(0, lineEnd) : text) ? 'release' : 'replace';
-    }
+    const { text, line } = this.lineOf(this.held);
+    if (line !== null) return this.wanted(line) ? 'release' : 'replace';
     return this.mayTurnUnwanted(text) ? 'hold' : 'release';
   }
 
@@ -93,7 +91,7 @@ export class FirstLine {
       written = yield* this.finishLine(token, logProb, floor);
       // A line cut short by a limit is no fair rival, and the limit ends the search.
       if (written.end === 'limit') break;
-      if (written.end === 'line' && written.wanted) best = written;
+      if (written.wanted) best = written;
     }
     const ids = best?.ids ?? this.held;
     // The line written last is still in the stream, all but its last token; any other is fed again.
@@ -109,11 +107,8 @@ export class FirstLine {
     const ids = [token];
     let sum = logProb;
     for (;;) {
-      const text = this.tokenizer.decode(ids);
-      const lineEnd = text.indexOf('\n');
-      if (this.criteria.isEos(token) || lineEnd >= 0) {
-        return { ids, logProb: sum, end: 'line', wanted: this.wanted(lineEnd >= 0 ? text.slice(0, lineEnd) : text) };
-      }
+      const { line } = this.lineOf(ids);
+      if (line !== null) return { ids, logProb: sum, end: 'line', wanted: this.wanted(line) };
       if (ids.length >= this.criteria.maxTokens || this.criteria.pastDeadline()) return { ids, logProb: sum, end: 'limit', wanted: false };
       yield* this.stream.feed([token]);
       const logits = this.stream.lastLogits!;
@@ -122,6 +117,14 @@ export class FirstLine {
       ids.push(token);
       if (sum <= floor) return { ids, logProb: sum, end: 'behind', wanted: false };
     }
+  }
+
+  /** The text of `ids`, and the line they finished (null while it goes on). */
+  private lineOf(ids: number[]): { text: string; line: string | null } {
+    const text = this.tokenizer.decode(ids);
+    const lineEnd = text.indexOf('\n');
+    if (lineEnd >= 0) return { text, line: text.slice(0, lineEnd) };
+    return { text, line: this.criteria.isEos(ids[ids.length - 1]) ? text : null };
   }
 
   private wanted(line: string): boolean {
