@@ -47,7 +47,9 @@ export const CHAT_GENERATION: Readonly<GenerateOptions> = {
 /**
  * Completions are greedy (the most likely continuation, the same every time) and bounded in
  * time. When the greedy first line would be thrown away (empty, or repeating the code after
- * the cursor), the likeliest line of the next three first tokens replaces it (lineSearch.ts).
+ * the cursor), or its first token is less likely than 0.9, the first line is chosen among the
+ * lines of the four likeliest first tokens by how likely each is and how it reads with the code
+ * around it (lineSearch.ts, lineFit.ts).
  */
 export const COMPLETION_GENERATION: Readonly<GenerateOptions> = {
   maxTokens: 64,
@@ -58,6 +60,7 @@ export const COMPLETION_GENERATION: Readonly<GenerateOptions> = {
   stop: [],
   timeBudgetMs: 8000,
   lineCandidates: 4,
+  weighFirstLineBelow: 0.9,
 };
 
 /** The command-line tool generates greedily unless told otherwise. */

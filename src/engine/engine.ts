@@ -8,6 +8,8 @@ import { CACHE_DEFAULTS, defaultWindow, EDITOR_CONTEXT } from './defaults';
 import { EditorPrompt, type EditorTarget } from './editorPrompt';
 import { EngineInputError } from './errors';
 import { generate } from './generate';
+import { LineFit } from './lineFit';
+import type { LineSearchOptions } from './lineSearch';
 import { loadModelDir, type ModelDir } from './modelDir';
 import type {
   CacheMode,
@@ -76,6 +78,7 @@ export class Engine {
   private chatPinned: number;
   /** Window tokens of the chat stream (the editor stream's, or less where the pinned prompt needs room). */
   private chatWindow: number;
+  private lineFitStream: Stream | undefined;
 
   private constructor(
     readonly model: ModelDir,
@@ -159,6 +162,16 @@ export class Engine {
    * Capacity = sinks + pinned + window: the pinned system prompt gets slots of its own, so the
    * rolling window of the chat stream holds as many tokens as the window says.
    */
+  /**
+   * The stream that reads the code above the cursor in the plain layout to score a completion's
+   * candidate first lines (lineFit.ts); made at the first completion that weighs lines, the
+   * editor stream's size.
+   */
+  private fitStream(): Stream {
+    this.lineFitStream ??= new Stream(this.decoder, this.model.arch, this.streamOptions(this.streams.editor.options.window));
+    return this.lineFitStream;
+  }
+
   private newChatStream(): Stream {
     return new Stream(this.decoder, this.model.arch, this.streamOptions(this.chatWindow + this.chatPinned));
   }
@@ -209,7 +222,8 @@ export class Engine {
     const fim = this.editorPrompt.fim;
     const markers = fim ? [fim.prefix, fim.suffix, fim.middle, ...fim.stops] : [];
     const eos = [...s.eos, s.fileSep, ...markers, s.imStart].filter((id): id is number => id !== undefined);
-    const reason = yield* this.generateInto(this.streams.editor, eos, options, progress, onText, t0);
+    const fit = () => LineFit.open(this.fitStream(), this.tokenizer, context, options.maxTokens);
+    const reason = yield* this.generateInto(this.streams.editor, eos, options, progress, onText, t0, fit);
     this.lastLatency.editor = performance.now() - t0;
     return reason;
   }
@@ -219,6 +233,7 @@ export class Engine {
       this.streams[id].reset();
       this.streams[id].resetCounters();
     }
+    if (stream !== 'chat') this.lineFitStream?.reset();
     if (stream !== 'editor') this.chatPrompt.forget();
   }
 
@@ -264,6 +279,7 @@ export class Engine {
     progress: JobProgress,
     onText: (t: string) => void,
     t0: number,
+    fit?: LineSearchOptions['fit'],
   ): AsyncGenerator<void, FinishReason, void> {
     const criteria = new StopCriteria(options.ignoreEos ? [] : eos, options.maxTokens, options.timeBudgetMs, t0);
     const sampling = {
@@ -273,7 +289,12 @@ export class Engine {
       repetitionPenalty: options.repetitionPenalty,
       seed: options.seed,
     };
-    const lineSearch = { candidates: options.lineCandidates ?? 1, unwanted: new Set(options.unwantedLines?.map((line) => line.trim())) };
+    const lineSearch: LineSearchOptions = {
+      candidates: options.lineCandidates ?? 1,
+      unwanted: new Set(options.unwantedLines?.map((line) => line.trim())),
+      weighBelow: options.weighFirstLineBelow ?? 0,
+      fit,
+    };
     const onToken = (piece: string, generated: number, firstAt: number) => {
       progress.generatedTokens = generated;
       progress.firstTokenAt = firstAt;

@@ -2,7 +2,7 @@
 // streams and a cancel lands before the next pass. The stream must already hold the prompt.
 import type { FinishReason } from './protocol';
 import { FirstLine, type LineSearchOptions } from './lineSearch';
-import { Sampler, type SamplingOptions } from './sampler';
+import { logSumExp, Sampler, type SamplingOptions } from './sampler';
 import type { StopCriteria } from './stopCriteria';
 import type { Stream } from './stream';
 import { TextStream } from './textStream';
@@ -24,7 +24,7 @@ export async function* generate(
   criteria: StopCriteria,
   /** Called for every generated token with the text it released (possibly '') and the count so far. */
   onToken: (piece: string, generated: number, firstTokenAt: number) => void,
-  /** Greedy decoding only: replace a first line the caller would throw away (lineSearch.ts). */
+  /** Greedy decoding only: choose the first line among several (lineSearch.ts). */
   lineSearch?: LineSearchOptions,
 ): AsyncGenerator<void, GenerationResult, void> {
   const sampler = new Sampler(sampling);
@@ -59,13 +59,13 @@ export async function* generate(
     if (!logits) throw new Error('generation needs the logits of a prefilled prompt');
     const token = sampler.sample(logits, stream.cache.tokens.subarray(0, stream.cache.length));
     if (firstTokenAt === 0) firstTokenAt = performance.now();
-    const step = firstLine?.add(token);
+    const step = firstLine?.add(token, logits[token] - logSumExp(logits));
     if (step === 'hold') {
       yield* stream.feed([token]);
       continue;
     }
-    if (step === 'replace') {
-      const line = yield* firstLine!.replace();
+    if (step === 'choose') {
+      const line = yield* firstLine!.choose();
       firstLine = null;
       for (const id of line) {
         const end = take(id);

@@ -62,10 +62,15 @@ export interface GenerateOptions {
   ignoreEos?: boolean;
   /**
    * Greedy decoding only: how many of the likeliest first tokens may lead the first line when
-   * greedy decoding's first line is empty or unwanted (src/engine/lineSearch.ts); 1 or none:
-   * plain greedy decoding.
+   * the first line is chosen among several (src/engine/lineSearch.ts); 1 or none: plain greedy
+   * decoding.
    */
   lineCandidates?: number;
+  /**
+   * Greedy decoding's first token less likely than this: its first line is weighed against the
+   * others even when it is wanted; 0 or none: another line is chosen only for an unwanted one.
+   */
+  weighFirstLineBelow?: number;
   /** Lines (trimmed) that a completion should not begin with, because the host would drop them. */
   unwantedLines?: string[];
 }

@@ -2,10 +2,13 @@
 // the editor's context layout, FIM prompt, options and stop rules, a fresh editor stream each.
 //   node --import tsx tools/eval/completion.ts [--model DIR] [--data tools/eval/.data]
 //        [--count 150] [--seed 11] [--out results.json] [--languages typescript,python]
+//        [--line-candidates N] [--weigh-below P]
 // --seed 11,12,13 draws one sample per seed (a line drawn twice counts once) and reports each
 // seed and all of them: 200 lines cannot tell apart models a point or two apart.
 // Exact match: the first line of the ghost text equals the removed line (ends trimmed).
 // Edit similarity: 1 - Levenshtein distance / length of the longer of the two.
+// --line-candidates and --weigh-below replace the completion options of the same names
+// (lineCandidates, weighFirstLineBelow: src/engine/lineSearch.ts) to measure other choices.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +26,8 @@ const { values } = parseArgs({
     out: { type: 'string' },
     languages: { type: 'string', default: 'typescript,python' },
     threads: { type: 'string', default: '0' },
+    'line-candidates': { type: 'string' },
+    'weigh-below': { type: 'string' },
   },
 });
 
@@ -50,6 +55,10 @@ async function main(): Promise<void> {
     if (text.trim() === '' || !Number.isInteger(seed)) throw new Error(`--seed ${values.seed}: give whole numbers separated by commas, as in 11,12,13`);
     return seed;
   });
+  const overrides = {
+    ...(values['line-candidates'] !== undefined && { lineCandidates: numberFlag('--line-candidates', values['line-candidates'], 1, 64) }),
+    ...(values['weigh-below'] !== undefined && { weighFirstLineBelow: numberFlag('--weigh-below', values['weigh-below'], 0, 1) }),
+  };
   const model = values.model ?? defaultModelDir();
   const engine = await loadEditorEngine(model, Number(values.threads));
   const results: LineResult[] = [];
@@ -60,7 +69,7 @@ async function main(): Promise<void> {
     let ms = 0;
     const modes: Record<string, number> = {};
     for (const [index, { seed, sample }] of samples.entries()) {
-      const result = await completeAt(engine, sample);
+      const result = await completeAt(engine, sample, overrides);
       const first = result.text.split('\n')[0].trim();
       const hit = first === sample.expected.trim();
       const es = editSimilarity(first, sample.expected.trim());
@@ -85,9 +94,15 @@ async function main(): Promise<void> {
     results.push(...lines);
   }
   await engine.dispose();
-  const report = { model: engine.info.name, modelDir: model, seed: seeds.length === 1 ? seeds[0] : seeds, summary, results };
+  const report = { model: engine.info.name, modelDir: model, seed: seeds.length === 1 ? seeds[0] : seeds, overrides, summary, results };
   if (values.out) writeFileSync(values.out, `${JSON.stringify(report, null, 1)}\n`);
   process.stdout.write(`${JSON.stringify({ model: report.model, seed: report.seed, summary }, null, 2)}\n`);
+}
+
+function numberFlag(flag: string, text: string, low: number, high: number): number {
+  const value = Number(text);
+  if (text.trim() === '' || !(value >= low && value <= high)) throw new Error(`${flag} ${text}: give a number from ${low} to ${high}`);
+  return value;
 }
 
 /** One sample per seed, in seed order; a line that an earlier seed drew is not drawn again. */

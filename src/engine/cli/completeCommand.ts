@@ -10,7 +10,7 @@ import { applyStopRules, stopContextAt } from '../../completion/stopRules';
 import { DEFAULT_SETTINGS } from '../../config/settings';
 import { Engine, newProgress } from '../engine';
 import { EngineInputError } from '../errors';
-import type { FinishReason } from '../protocol';
+import type { FinishReason, GenerateOptions } from '../protocol';
 
 export interface CompletionRequest {
   /** Whole text of the file. */
@@ -62,8 +62,8 @@ function lineStarts(text: string): { lines: string[]; starts: number[] } {
   return { lines, starts };
 }
 
-/** The editor's completion at `request`, through `engine`'s editor stream. */
-export async function completeAt(engine: Engine, request: CompletionRequest): Promise<CompletionResult> {
+/** The editor's completion at `request`, through `engine`'s editor stream; `overrides` replace options the settings give (for evaluations). */
+export async function completeAt(engine: Engine, request: CompletionRequest, overrides: Partial<GenerateOptions> = {}): Promise<CompletionResult> {
   const { lines, starts } = lineStarts(request.text);
   if (request.line < 0 || request.line >= lines.length) {
     throw new EngineInputError(`line ${request.line + 1} is outside the file, which has ${lines.length} lines`);
@@ -81,7 +81,7 @@ export async function completeAt(engine: Engine, request: CompletionRequest): Pr
   let streamed = '';
   let ruled = false;
   const t0 = performance.now();
-  const options = completionRequestOptions(DEFAULT_SETTINGS, stop);
+  const options = { ...completionRequestOptions(DEFAULT_SETTINGS, stop), ...overrides };
   const steps = engine.complete(context, options, progress, (piece) => {
     streamed += piece;
     if (!ruled && applyStopRules(streamed, stop, false).stopped) ruled = true;

@@ -1,10 +1,13 @@
-// A completion's first line when greedy decoding's would be thrown away (src/engine/lineSearch.ts),
-// through the generation loop on the bundled model. Skipped (and saying
+// A completion's first line when greedy decoding's would be thrown away or its first token is
+// unsure (src/engine/lineSearch.ts), and the reading that scores a line with the code around it
+// (src/engine/lineFit.ts), through the generation loop on the bundled model. Skipped (and saying
 // so) when models/default is absent.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Engine, newProgress } from '../../../src/engine/engine';
 import { generate } from '../../../src/engine/generate';
+import { LineFit } from '../../../src/engine/lineFit';
+import type { LineSearchOptions } from '../../../src/engine/lineSearch';
 import { argmax, logSumExp } from '../../../src/engine/sampler';
 import { StopCriteria } from '../../../src/engine/stopCriteria';
 import { Stream } from '../../../src/engine/stream';
@@ -72,12 +75,12 @@ describe('line search on the bundled model', { skip }, () => {
    * Greedy generation after `ids0` with the line search; `textAt` lists, for each piece of text
    * handed on, how many tokens the stream held then.
    */
-  const run = async (ids0: number[], options: { unwanted?: string[]; maxTokens?: number; window?: number; candidates?: number } = {}) => {
+  const run = async (ids0: number[], options: { unwanted?: string[]; maxTokens?: number; window?: number; candidates?: number; weighBelow?: number; fit?: LineSearchOptions['fit'] } = {}) => {
     const stream = await open(ids0, options.window);
     const criteria = new StopCriteria([...eos], options.maxTokens ?? 48, 0, performance.now());
     const textAt: number[] = [];
     const sampling = { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1 };
-    const search = { candidates: options.candidates ?? 4, unwanted: new Set(options.unwanted ?? []) };
+    const search = { candidates: options.candidates ?? 4, unwanted: new Set(options.unwanted ?? []), weighBelow: options.weighBelow ?? 0, fit: options.fit };
     const steps = generate(stream, engine.tokenizer, sampling, [], criteria, (piece) => piece && textAt.push(stream.logicalLength), search);
     const result = (await drain(steps)).value;
     return { ...result, textAt };
@@ -128,6 +131,61 @@ describe('line search on the bundled model', { skip }, () => {
     assert.ok(!lines.some(filled));
     const plain = await run(ids0, { candidates: 1 });
     assert.deepEqual((await run(ids0)).ids, plain.ids);
+  });
+
+  /** The code around the start of SOURCE's second line, as if that line were still to be written. */
+  const FIT_CONTEXT = { path: 'clamp.ts', prefix: `${SOURCE.split('\n')[0]}\n`, suffix: `\n${SOURCE.split('\n').slice(2).join('\n')}` };
+  const openFit = (context = FIT_CONTEXT) => LineFit.open(new Stream(engine.decoder, engine.model.arch, { mode: 'sink', sinks: 4, window: 508, prefillChunk: 64 }), engine.tokenizer, context, 48);
+  /** Log-probability of `text` after `head`, one token at a time on a fresh stream. */
+  const logProbAfter = async (head: number[], text: string) => {
+    const stream = await open(head);
+    let sum = 0;
+    for (const id of engine.tokenizer.encodeText(text)) {
+      sum += stream.lastLogits![id] - logSumExp(stream.lastLogits!);
+      await drain(stream.feed([id]));
+    }
+    return sum;
+  };
+
+  test('scores a line by how likely it and the two lines below are after the path and the code above', async () => {
+    const fit = (await drain(openFit())).value!;
+    const line = '  if (value < low) return low;';
+    const t = engine.tokenizer;
+    const head = [t.special.sink!, t.special.fileSep!, ...t.encodeText(`clamp.ts\n${SOURCE.split('\n')[0]}`)];
+    const expected = await logProbAfter(head, `\n${line}\n  if (value > high) return high;\n  return value;`);
+    const score = (await drain(fit.score(line))).value;
+    // The reading runs the lines in one pass and the check one token a pass; the int4 kernels
+    // quantise their inputs to int8 per pass, which moves a sum of ~25 tokens by a few hundredths.
+    assert.ok(Math.abs(score - expected) < 0.1, `${score} vs ${expected}`);
+    // Scoring another line and this one again gives the same score: each starts from the mark.
+    const other = (await drain(fit.score('  return low;'))).value;
+    assert.ok(other < score, `${other} vs ${score}`);
+    assert.ok(Math.abs((await drain(fit.score(line))).value - score) < 1e-4);
+  });
+
+  test('the reading keeps the code above while the user types on the line', async () => {
+    const stream = new Stream(engine.decoder, engine.model.arch, { mode: 'sink', sinks: 4, window: 508, prefillChunk: 64 });
+    const context = { ...FIT_CONTEXT, prefix: SOURCE.slice(0, SOURCE.indexOf('for (const value')) };
+    await drain(LineFit.open(stream, engine.tokenizer, context, 48));
+    const before = stream.counters.totalTokens;
+    const fit = (await drain(LineFit.open(stream, engine.tokenizer, { ...context, prefix: `${context.prefix}for (co` }, 48))).value!;
+    assert.ok(stream.counters.totalTokens - before <= 1, `${stream.counters.totalTokens - before} tokens fed again`);
+    assert.ok(Number.isFinite((await drain(fit.score('nst value of values) {'))).value));
+  });
+
+  test('weighs a wanted line against the others when its first token is unsure: the best by likelihood plus fit', async () => {
+    const ids0 = afterFirstLine();
+    const lines = (await linesOf(4, ids0)).filter(filled);
+    const fit = (await drain(openFit())).value!;
+    const scores = [];
+    for (const line of lines) scores.push(line.logProb + (await drain(fit.score(line.line))).value);
+    const best = lines[scores.indexOf(Math.max(...scores))];
+    const weighed = await run(ids0, { weighBelow: 1, fit: openFit });
+    assert.deepEqual(weighed.ids.slice(0, shown(best.ids).length), shown(best.ids));
+    // Without a reading, the likeliest line wins; with a first token surer than `weighBelow`, greedy decoding's.
+    const likeliestIds = shown(likeliest(lines).ids);
+    assert.deepEqual((await run(ids0, { weighBelow: 1 })).ids.slice(0, likeliestIds.length), likeliestIds);
+    assert.deepEqual((await run(ids0, { weighBelow: 1e-9, fit: openFit })).ids, (await run(ids0, { candidates: 1 })).ids);
   });
 
   test('a limit that cuts a held line ends it as greedy decoding wrote it', async () => {
