@@ -8,7 +8,7 @@ import { CACHE_DEFAULTS, defaultWindow, EDITOR_CONTEXT } from './defaults';
 import { EditorPrompt, type EditorTarget } from './editorPrompt';
 import { EngineInputError } from './errors';
 import { generate } from './generate';
-import { LineFit } from './lineFit';
+import { LineReader } from './lineFit';
 import type { LineSearchOptions } from './lineSearch';
 import { loadModelDir, type ModelDir } from './modelDir';
 import type {
@@ -78,7 +78,7 @@ export class Engine {
   private chatPinned: number;
   /** Window tokens of the chat stream (the editor stream's, or less where the pinned prompt needs room). */
   private chatWindow: number;
-  private lineFitStream: Stream | undefined;
+  private reader: LineReader | undefined;
 
   private constructor(
     readonly model: ModelDir,
@@ -163,13 +163,13 @@ export class Engine {
    * rolling window of the chat stream holds as many tokens as the window says.
    */
   /**
-   * The stream that reads the code above the cursor in the plain layout to score a completion's
-   * candidate first lines (lineFit.ts); made at the first completion that weighs lines, the
-   * editor stream's size.
+   * Reads the code above the cursor in the plain layout to score a completion's candidate first
+   * lines (lineFit.ts), on a stream of the editor stream's size made at the first feed or
+   * completion.
    */
-  private fitStream(): Stream {
-    this.lineFitStream ??= new Stream(this.decoder, this.model.arch, this.streamOptions(this.streams.editor.options.window));
-    return this.lineFitStream;
+  private lineReader(): LineReader {
+    this.reader ??= new LineReader(new Stream(this.decoder, this.model.arch, this.streamOptions(this.streams.editor.options.window)), this.tokenizer);
+    return this.reader;
   }
 
   private newChatStream(): Stream {
@@ -205,6 +205,8 @@ export class Engine {
   async *feed(context: EditorContext, progress: JobProgress): AsyncGenerator<void, FinishReason, void> {
     const t0 = performance.now();
     yield* this.fillEditor(context, progress, Infinity);
+    // Completions weigh their first line with this reading (lineFit.ts): read ahead of them too.
+    yield* this.lineReader().align(context);
     this.lastLatency.editor = performance.now() - t0;
     return 'length';
   }
@@ -222,7 +224,7 @@ export class Engine {
     const fim = this.editorPrompt.fim;
     const markers = fim ? [fim.prefix, fim.suffix, fim.middle, ...fim.stops] : [];
     const eos = [...s.eos, s.fileSep, ...markers, s.imStart].filter((id): id is number => id !== undefined);
-    const fit = () => LineFit.open(this.fitStream(), this.tokenizer, context, options.maxTokens);
+    const fit = () => this.lineReader().open(context, options.maxTokens);
     const reason = yield* this.generateInto(this.streams.editor, eos, options, progress, onText, t0, fit);
     this.lastLatency.editor = performance.now() - t0;
     return reason;
@@ -233,7 +235,7 @@ export class Engine {
       this.streams[id].reset();
       this.streams[id].resetCounters();
     }
-    if (stream !== 'chat') this.lineFitStream?.reset();
+    if (stream !== 'chat') this.reader?.reset();
     if (stream !== 'editor') this.chatPrompt.forget();
   }
 

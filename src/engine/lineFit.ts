@@ -6,15 +6,17 @@
 // code, and adding it to the line's FIM log-probability picks the right line more often
 // (tools/eval/results/README.md, "Choosing the first line").
 //
-// The reading has its own stream, apart from the editor's: it holds the code above the cursor's
-// line, which does not change while the user types on that line, so a request mostly finds it
-// already in the cache and pays only for the lines it scores.
+// The reading has a stream of its own, a sink stream like the others: the code above the
+// cursor's line flows through it as the user goes down the file, each line read once, so a
+// request pays only for the lines it scores (the editor feed keeps it read ahead of requests).
 import { logSumExp } from './sampler';
 import type { Stream, StreamMark } from './stream';
 import type { TextTokenizer } from './tokenizer';
 
 /** The code after the cursor the reading takes in: the rest of the line and this many more. */
 const LINES_BELOW = 2;
+/** Characters of the code read last that are kept to recognise it in the next request's. */
+const KEEP_CHARS = 8192;
 
 export interface LineFitContext {
   path: string;
@@ -24,8 +26,76 @@ export interface LineFitContext {
   suffix: string;
 }
 
+/** The reading stream and what it holds. */
+export class LineReader {
+  private path: string | undefined;
+  /** The end of the code read last (up to KEEP_CHARS), and its end in the stream. */
+  private read = '';
+  private readEnd = 0;
+  private epoch = -1;
+
+  constructor(
+    private readonly stream: Stream,
+    private readonly tokenizer: TextTokenizer,
+  ) {}
+
+  /**
+   * Brings the stream to the code above the cursor's line. Code read before is kept when the
+   * request's code above begins with the end of it (the host's window moved down, the user went
+   * on typing); only what follows is read. Anything else starts the reading over.
+   */
+  async *align(context: LineFitContext): AsyncGenerator<void, void, void> {
+    const above = codeAbove(context.prefix);
+    const stream = this.stream;
+    const kept = context.path === this.path && stream.epoch === this.epoch ? continuation(this.read, above) : null;
+    if (kept === null) {
+      stream.reset();
+      const { sink, fileSep } = this.tokenizer.special;
+      // A model without a file separator reads the code alone.
+      const head = [
+        ...(sink !== undefined ? [sink] : []),
+        ...(fileSep !== undefined ? [fileSep, ...this.tokenizer.encodeText(`${context.path}\n${above}`)] : this.tokenizer.encodeText(above)),
+      ];
+      yield* stream.feed(stream.plan(head, 0, 0, true) ?? head);
+      this.read = above;
+    } else {
+      // Whatever a line's scoring left after the code read is dropped here.
+      const feed = stream.plan(this.tokenizer.encodeText(kept), this.readEnd, 0, false);
+      if (feed === null) {
+        this.path = undefined;
+        return yield* this.align(context);
+      }
+      yield* stream.feed(feed);
+      this.read = (this.read + kept).slice(-KEEP_CHARS);
+    }
+    this.path = context.path;
+    this.epoch = stream.epoch;
+    this.readEnd = stream.logicalLength;
+  }
+
+  /** Reads up to the cursor's line and leaves room to score lines of up to `lineTokens` tokens; null when the window is too small. */
+  async *open(context: LineFitContext, lineTokens: number): AsyncGenerator<void, LineFit | null, void> {
+    yield* this.align(context);
+    const lineStart = context.prefix.lastIndexOf('\n');
+    const before = lineStart >= 0 ? context.prefix.slice(lineStart) : context.prefix;
+    const after = linesAhead(context.suffix, LINES_BELOW);
+    // A line may take a few more tokens where it joins what is around it.
+    const room = this.tokenizer.encodeText(before + after).length + lineTokens + 8;
+    if (this.stream.lastLogits === null || !(yield* this.stream.reserve(room))) return null;
+    // Room is made by evicting old code: the code read still ends where it did.
+    this.epoch = this.stream.epoch;
+    return new LineFit(this.stream, this.tokenizer, this.stream.mark(), before, after, room);
+  }
+
+  reset(): void {
+    this.path = undefined;
+    this.stream.reset();
+  }
+}
+
+/** Scores candidate lines at one cursor position. */
 export class LineFit {
-  private constructor(
+  constructor(
     private readonly stream: Stream,
     private readonly tokenizer: TextTokenizer,
     private readonly mark: StreamMark,
@@ -35,39 +105,6 @@ export class LineFit {
     private readonly after: string,
     private readonly room: number,
   ) {}
-
-  /**
-   * Brings `stream` to the code above the cursor's line, feeding only what it does not hold
-   * yet, and leaves room for lines of up to `lineTokens` tokens; null when the stream's window
-   * cannot hold such a reading.
-   */
-  static async *open(
-    stream: Stream,
-    tokenizer: TextTokenizer,
-    context: LineFitContext,
-    lineTokens: number,
-  ): AsyncGenerator<void, LineFit | null, void> {
-    const lineStart = context.prefix.lastIndexOf('\n');
-    const above = lineStart >= 0 ? context.prefix.slice(0, lineStart) : '';
-    const before = lineStart >= 0 ? context.prefix.slice(lineStart) : context.prefix;
-    const after = linesAhead(context.suffix, LINES_BELOW);
-    const { sink, fileSep } = tokenizer.special;
-    // A model without a file separator reads the code alone.
-    const head = [
-      ...(sink !== undefined ? [sink] : []),
-      ...(fileSep !== undefined ? [fileSep, ...tokenizer.encodeText(`${context.path}\n${above}`)] : tokenizer.encodeText(above)),
-    ];
-    let feed = stream.plan(head, 0, 0, true);
-    if (feed === null) {
-      stream.reset();
-      feed = stream.plan(head, 0, 0, true) ?? [];
-    }
-    yield* stream.feed(feed);
-    // A line may take a few more tokens where it joins what is around it.
-    const room = tokenizer.encodeText(before + after).length + lineTokens + 8;
-    if (stream.lastLogits === null || !(yield* stream.reserve(room))) return null;
-    return new LineFit(stream, tokenizer, stream.mark(), before, after, room);
-  }
 
   /** Log-probability of `line` (the text the completion puts at the cursor) and what follows it. */
   async *score(line: string): AsyncGenerator<void, number, void> {
@@ -88,6 +125,32 @@ export class LineFit {
     });
     return sum;
   }
+}
+
+/** The prefix up to the end of the line before the cursor's. */
+function codeAbove(prefix: string): string {
+  const lineStart = prefix.lastIndexOf('\n');
+  return lineStart >= 0 ? prefix.slice(0, lineStart) : '';
+}
+
+/**
+ * What `above` adds to code read before (`read`), when `above` begins with an end of it that
+ * starts at a line: the host's window keeps the code above the cursor from a line start. Null
+ * when it does not (another place, an edit above the cursor) or the end is too short to trust
+ * (under half of what was read, and under 256 characters).
+ */
+function continuation(read: string, above: string): string | null {
+  const least = Math.min(256, Math.ceil(read.length / 2));
+  // An end longer than `above` cannot begin it: start at the first line that leaves one short enough.
+  let start = read.length > above.length ? read.indexOf('\n', read.length - above.length - 1) + 1 : 0;
+  while (start > 0 || (start === 0 && read.length <= above.length)) {
+    const end = read.slice(start);
+    if (end.length < least) return null;
+    if (above.startsWith(end)) return above.slice(end.length);
+    start = read.indexOf('\n', start) + 1;
+    if (start === 0) return null;
+  }
+  return null;
 }
 
 /** `text` up to (not including) its `count + 1`-th line break: the rest of the line and `count` more. */

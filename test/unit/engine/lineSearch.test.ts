@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Engine, newProgress } from '../../../src/engine/engine';
 import { generate } from '../../../src/engine/generate';
-import { LineFit } from '../../../src/engine/lineFit';
+import { LineReader } from '../../../src/engine/lineFit';
 import type { LineSearchOptions } from '../../../src/engine/lineSearch';
 import { argmax, logSumExp } from '../../../src/engine/sampler';
 import { StopCriteria } from '../../../src/engine/stopCriteria';
@@ -135,7 +135,8 @@ describe('line search on the bundled model', { skip }, () => {
 
   /** The code around the start of SOURCE's second line, as if that line were still to be written. */
   const FIT_CONTEXT = { path: 'clamp.ts', prefix: `${SOURCE.split('\n')[0]}\n`, suffix: `\n${SOURCE.split('\n').slice(2).join('\n')}` };
-  const openFit = (context = FIT_CONTEXT) => LineFit.open(new Stream(engine.decoder, engine.model.arch, { mode: 'sink', sinks: 4, window: 508, prefillChunk: 64 }), engine.tokenizer, context, 48);
+  const newReader = () => new LineReader(new Stream(engine.decoder, engine.model.arch, { mode: 'sink', sinks: 4, window: 508, prefillChunk: 64 }), engine.tokenizer);
+  const openFit = () => newReader().open(FIT_CONTEXT, 48);
   /** Log-probability of `text` after `head`, one token at a time on a fresh stream. */
   const logProbAfter = async (head: number[], text: string) => {
     const stream = await open(head);
@@ -163,14 +164,28 @@ describe('line search on the bundled model', { skip }, () => {
     assert.ok(Math.abs((await drain(fit.score(line))).value - score) < 1e-4);
   });
 
-  test('the reading keeps the code above while the user types on the line', async () => {
+  test('the reading reads each line of the code above once, as the user types and goes down the file', async () => {
     const stream = new Stream(engine.decoder, engine.model.arch, { mode: 'sink', sinks: 4, window: 508, prefillChunk: 64 });
-    const context = { ...FIT_CONTEXT, prefix: SOURCE.slice(0, SOURCE.indexOf('for (const value')) };
-    await drain(LineFit.open(stream, engine.tokenizer, context, 48));
-    const before = stream.counters.totalTokens;
-    const fit = (await drain(LineFit.open(stream, engine.tokenizer, { ...context, prefix: `${context.prefix}for (co` }, 48))).value!;
-    assert.ok(stream.counters.totalTokens - before <= 1, `${stream.counters.totalTokens - before} tokens fed again`);
-    assert.ok(Number.isFinite((await drain(fit.score('nst value of values) {'))).value));
+    const reader = new LineReader(stream, engine.tokenizer);
+    const t = engine.tokenizer;
+    const fed = async (prefix: string) => {
+      const before = stream.counters.totalTokens;
+      const fit = (await drain(reader.open({ ...FIT_CONTEXT, prefix }, 48))).value!;
+      assert.ok(Number.isFinite((await drain(fit.score('x'))).value));
+      return stream.counters.totalTokens - before - t.encodeText(`${prefix.slice(prefix.lastIndexOf('\n'))}x${FIT_CONTEXT.suffix.split('\n').slice(0, 3).join('\n')}`).length;
+    };
+    const upTo = (text: string) => SOURCE.slice(0, SOURCE.indexOf(text));
+    const whole = t.encodeText(`clamp.ts\n${upTo('\n  let total')}`).length + 2;
+    assert.equal(await fed(upTo('let total')), whole);
+    // Typing on the line: at most the last token read is run again for its logits.
+    assert.ok((await fed(upTo('total = 0'))) <= 1);
+    // The next line, with the host's window no longer holding the file's first line: only the new line is read.
+    const next = upTo('for (const value').slice(SOURCE.indexOf('\n') + 1);
+    const added = await fed(next);
+    assert.ok(added > 0 && added <= t.encodeText('\n  let total = 0;').length + 1, `${added} tokens read`);
+    // An edit above the cursor starts the reading over.
+    const edited = next.replace('low', 'lower');
+    assert.equal(await fed(edited), t.encodeText(`clamp.ts\n${edited.slice(0, edited.lastIndexOf('\n'))}`).length + 2);
   });
 
   test('weighs a wanted line against the others when its first token is unsure: the best by likelihood plus fit', async () => {
