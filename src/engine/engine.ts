@@ -159,10 +159,6 @@ export class Engine {
   }
 
   /**
-   * Capacity = sinks + pinned + window: the pinned system prompt gets slots of its own, so the
-   * rolling window of the chat stream holds as many tokens as the window says.
-   */
-  /**
    * Reads the code above the cursor in the plain layout to score a completion's candidate first
    * lines (lineFit.ts), on a stream of the editor stream's size made at the first feed or
    * completion.
@@ -172,6 +168,10 @@ export class Engine {
     return this.reader;
   }
 
+  /**
+   * Capacity = sinks + pinned + window: the pinned system prompt gets slots of its own, so the
+   * rolling window of the chat stream holds as many tokens as the window says.
+   */
   private newChatStream(): Stream {
     return new Stream(this.decoder, this.model.arch, this.streamOptions(this.chatWindow + this.chatPinned));
   }

@@ -8,7 +8,8 @@
 // it included) plus, where the caller gives one, how well it reads with the code around it
 // (lineFit.ts), and the best wanted line is kept. Otherwise greedy decoding's line stands, and
 // its tokens are handed on as soon as it can no longer turn out unwanted, so such a line streams
-// as before (tools/eval/results/README.md, "Choosing the first line").
+// as before (tools/eval/results/README.md, "Choosing the first line" and "Weighing an unsure
+// first line").
 import type { LineFit } from './lineFit';
 import { argmax, logSumExp, topKIndices } from './sampler';
 import type { StopCriteria } from './stopCriteria';
