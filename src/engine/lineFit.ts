@@ -45,7 +45,7 @@ export class LineReader {
    * on typing); only what follows is read. Anything else starts the reading over.
    */
   async *align(context: LineFitContext): AsyncGenerator<void, void, void> {
-    const above = codeAbove(context.prefix);
+    const { above } = atCursorLine(context.prefix);
     const stream = this.stream;
     const kept = context.path === this.path && stream.epoch === this.epoch ? continuation(this.read, above) : null;
     if (kept === null) {
@@ -76,14 +76,11 @@ export class LineReader {
   /** Reads up to the cursor's line and leaves room to score lines of up to `lineTokens` tokens; null when the window is too small. */
   async *open(context: LineFitContext, lineTokens: number): AsyncGenerator<void, LineFit | null, void> {
     yield* this.align(context);
-    const lineStart = context.prefix.lastIndexOf('\n');
-    const before = lineStart >= 0 ? context.prefix.slice(lineStart) : context.prefix;
+    const { before } = atCursorLine(context.prefix);
     const after = linesAhead(context.suffix, LINES_BELOW);
     // A line may take a few more tokens where it joins what is around it.
     const room = this.tokenizer.encodeText(before + after).length + lineTokens + 8;
     if (this.stream.lastLogits === null || !(yield* this.stream.reserve(room))) return null;
-    // Room is made by evicting old code: the code read still ends where it did.
-    this.epoch = this.stream.epoch;
     return new LineFit(this.stream, this.tokenizer, this.stream.mark(), before, after, room);
   }
 
@@ -127,10 +124,10 @@ export class LineFit {
   }
 }
 
-/** The prefix up to the end of the line before the cursor's. */
-function codeAbove(prefix: string): string {
+/** The prefix split where the cursor's line begins: the code above, and the line break and the line up to the cursor. */
+function atCursorLine(prefix: string): { above: string; before: string } {
   const lineStart = prefix.lastIndexOf('\n');
-  return lineStart >= 0 ? prefix.slice(0, lineStart) : '';
+  return lineStart >= 0 ? { above: prefix.slice(0, lineStart), before: prefix.slice(lineStart) } : { above: '', before: prefix };
 }
 
 /**
