@@ -15,8 +15,6 @@ import type { TextTokenizer } from './tokenizer';
 
 /** The code after the cursor the reading takes in: the rest of the line and this many more. */
 const LINES_BELOW = 2;
-/** Characters of the code read last that are kept to recognise it in the next request's. */
-const KEEP_CHARS = 8192;
 
 export interface LineFitContext {
   path: string;
@@ -28,11 +26,11 @@ export interface LineFitContext {
 
 /** The reading stream and what it holds. */
 export class LineReader {
+  /** The file read last (none: the stream holds no reading to build on). */
   private path: string | undefined;
-  /** The end of the code read last (up to KEEP_CHARS), and its end in the stream. */
+  /** The code above the cursor's line at the last request, and where it ends in the stream. */
   private read = '';
   private readEnd = 0;
-  private epoch = -1;
 
   constructor(
     private readonly stream: Stream,
@@ -47,8 +45,10 @@ export class LineReader {
   async *align(context: LineFitContext): AsyncGenerator<void, void, void> {
     const { above } = atCursorLine(context.prefix);
     const stream = this.stream;
-    const kept = context.path === this.path && stream.epoch === this.epoch ? continuation(this.read, above) : null;
+    const kept = context.path === this.path ? continuation(this.read, above) : null;
     if (kept === null) {
+      // Until the head is read in full there is nothing to build on (a feed may be cut off).
+      this.path = undefined;
       stream.reset();
       const { sink, fileSep } = this.tokenizer.special;
       // A model without a file separator reads the code alone.
@@ -57,7 +57,6 @@ export class LineReader {
         ...(fileSep !== undefined ? [fileSep, ...this.tokenizer.encodeText(`${context.path}\n${above}`)] : this.tokenizer.encodeText(above)),
       ];
       yield* stream.feed(stream.plan(head, 0, 0, true) ?? head);
-      this.read = above;
     } else {
       // Whatever a line's scoring left after the code read is dropped here.
       const feed = stream.plan(this.tokenizer.encodeText(kept), this.readEnd, 0, false);
@@ -66,10 +65,10 @@ export class LineReader {
         return yield* this.align(context);
       }
       yield* stream.feed(feed);
-      this.read = (this.read + kept).slice(-KEEP_CHARS);
     }
+    // The next request's code above starts within this one's, wherever the host's window moved.
+    this.read = above;
     this.path = context.path;
-    this.epoch = stream.epoch;
     this.readEnd = stream.logicalLength;
   }
 
