@@ -17,9 +17,10 @@ export const CODE_SERVER_PREFIX = path.join(CACHE, `code-server-${CODE_SERVER_VE
 export const CODE_SERVER_PKG = path.join(CODE_SERVER_PREFIX, 'node_modules', 'code-server');
 export const CODE_SERVER_ENTRY = path.join(CODE_SERVER_PKG, 'out', 'node', 'entry.js');
 
-// Debian packages: a browser for the end-to-end tests, and what code-server's native modules
-// need to compile (kerberos wants the krb5 headers, found through pkg-config).
-export const DEBIAN_PACKAGES = ['chromium', 'build-essential', 'pkg-config', 'libkrb5-dev', 'strace'];
+// Debian packages: a browser for the end-to-end tests, what code-server's native modules need to
+// compile (kerberos wants the krb5 headers, found through pkg-config; node-gyp runs python3), and
+// python3 again for the chat suite's Python tasks.
+export const DEBIAN_PACKAGES = ['chromium', 'build-essential', 'pkg-config', 'libkrb5-dev', 'strace', 'python3'];
 export const CHROMIUM = '/usr/bin/chromium';
 
 // `npm run` hands its script npm's whole configuration as npm_* variables, including ones that

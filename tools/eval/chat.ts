@@ -6,26 +6,17 @@
 // --samples K adds K - 1 answers sampled at temperature T (default 0.8; seeds 1001...) to the
 // greedy one and reports pass@K, the tasks any of the K answers passes: how far a choice among
 // several answers could take pass@1.
-// JavaScript runs under node as an ES module (TypeScript first has its types stripped by
-// esbuild); Python under python3. pass@1 = tasks whose tests pass / tasks.
-import { spawnSync } from 'node:child_process';
+// How an answer is run: chatTests.ts. pass@1 = tasks whose tests pass / tasks.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { transformSync } from 'esbuild';
 import { loadEditorEngine } from '../../src/engine/cli/completeCommand';
 import { chatOptions, DEFAULT_SETTINGS } from '../../src/config/settings';
 import { newProgress } from '../../src/engine/engine';
 import { freshChat } from '../../src/engine/protocol';
 import { defaultModelDir } from '../../src/engine/packageRoot';
-
-interface Task {
-  id: string;
-  language: 'javascript' | 'typescript' | 'python';
-  request: string;
-  tests: string;
-}
+import { type ChatTask, firstCodeBlock, runTests } from './chatTests';
 
 const { values } = parseArgs({
   options: {
@@ -40,51 +31,8 @@ const { values } = parseArgs({
   },
 });
 
-/** The first fenced block of a reply (the whole reply when there is none). */
-export function firstCodeBlock(reply: string): string {
-  const match = /```[\w+-]*[ \t]*\n([\s\S]*?)(?:```|$)/.exec(reply);
-  return (match ? match[1] : reply).trim();
-}
-
-/** A user pastes the function into a script: module syntax around it is dropped. */
-function asScript(code: string): string {
-  return code
-    .split('\n')
-    .filter((line) => !/^\s*module\.exports\b|^\s*export\s*\{|^\s*export\s+default\s+\w+;?\s*$/.test(line))
-    .map((line) => line.replace(/^(\s*)export\s+(default\s+)?(?=(async\s+)?(function|const|let|class)\b)/, '$1'))
-    .join('\n');
-}
-
-function runTests(task: Task, code: string, dir: string): { passed: boolean; error: string } {
-  let file: string;
-  let command: string;
-  let args: string[];
-  if (task.language === 'python') {
-    file = join(dir, `${task.id}.py`);
-    writeFileSync(file, `${code}\n\n${task.tests}\nprint("ok")\n`);
-    command = values.python!;
-    args = [file];
-  } else {
-    let js = asScript(code);
-    if (task.language === 'typescript') {
-      try {
-        js = transformSync(js, { loader: 'ts', format: 'esm' }).code;
-      } catch (err) {
-        return { passed: false, error: `does not compile: ${(err as Error).message.split('\n')[0]}` };
-      }
-    }
-    file = join(dir, `${task.id}.mjs`);
-    writeFileSync(file, `import assert from 'node:assert';\n${js}\n${task.tests}\nconsole.log('ok');\n`);
-    command = process.execPath;
-    args = [file];
-  }
-  const run = spawnSync(command, args, { cwd: dir, timeout: 10_000, encoding: 'utf8' });
-  const passed = run.status === 0 && run.stdout.trim().endsWith('ok');
-  return { passed, error: passed ? '' : (run.stderr || String(run.error ?? '')).trim().split('\n').slice(-3).join(' | ').slice(0, 300) };
-}
-
 async function main(): Promise<void> {
-  const tasks = (JSON.parse(readFileSync(values.suite!, 'utf8')) as { tasks: Task[] }).tasks;
+  const tasks = (JSON.parse(readFileSync(values.suite!, 'utf8')) as { tasks: ChatTask[] }).tasks;
   const model = values.model ?? defaultModelDir();
   const engine = await loadEditorEngine(model, Number(values.threads));
   const samples = Number(values.samples);
@@ -103,7 +51,7 @@ async function main(): Promise<void> {
         const steps = engine.chat(freshChat([{ role: 'user', content: task.request }]), sampling, progress, () => {});
         let step = await steps.next();
         while (!step.done) step = await steps.next();
-        return { reply: progress.text, ...runTests(task, firstCodeBlock(progress.text), dir) };
+        return { reply: progress.text, ...runTests(task, firstCodeBlock(progress.text), dir, values.python) };
       };
       const { passed, error, reply } = await answer(0);
       let sampledPasses = 0;
