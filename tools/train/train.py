@@ -11,7 +11,8 @@ call lasts at most minutes): each call stops at its deadline, and --resume conti
 schedule, weights and optimizer state where the last call stopped. Rank 0 decides when to stop
 and tells the others. Writes to --data: model.pt (fp32 state dict, Hugging Face key names),
 optimizer.pt (to resume), config.json (LlamaForCausalLM form), train-log.jsonl (step, tokens
-seen, loss, lr, throughput, held-out loss, the schedule's fraction at the end).
+seen, loss, lr, throughput, held-out loss, the schedule's fraction at the end). Where --data
+also holds train-mask.npy (chat_windows.py), only the tokens it flags are targets.
 """
 
 import argparse
@@ -44,7 +45,8 @@ class TrainStep(torch.nn.Module):
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         logits = self.model.forward_train(x)
-        return F.cross_entropy(logits.float().view(-1, logits.shape[-1]), y.reshape(-1))
+        # targets of -100 (outside train-mask.npy's tokens) do not count
+        return F.cross_entropy(logits.float().view(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
 
 
 def parse_shape(text: str) -> dict:
@@ -124,6 +126,9 @@ def main() -> None:
     n_params = sum(p.numel() for p in model.parameters())
 
     train = np.load(os.path.join(a.data, "train.npy"), mmap_mode="r")
+    # chat_windows.py: only the flagged tokens (the answers) are targets
+    mask_path = os.path.join(a.data, "train-mask.npy")
+    target_mask = np.load(mask_path, mmap_mode="r") if os.path.exists(mask_path) else None
     vals = {n: np.load(os.path.join(a.data, f"val-{n}.npy")) for n in ("ts", "js", "py", "c")
             if os.path.exists(os.path.join(a.data, f"val-{n}.npy"))}
     def val_losses(m, windows=32):
@@ -236,8 +241,12 @@ def main() -> None:
         lr = lr_at(frac, a.lr)
         for g in opt.param_groups:
             g["lr"] = lr
+        y = w[:, 1:]
+        if target_mask is not None:
+            keep = torch.from_numpy(target_mask[idx][:, 1:].astype(np.bool_)).to(device, non_blocking=True)
+            y = torch.where(keep, y, torch.full_like(y, -100))
         with torch.autocast("cuda", dtype=torch.bfloat16):
-            loss = step_fn(w[:, :-1], w[:, 1:])
+            loss = step_fn(w[:, :-1], y)
         loss.backward()
         gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
