@@ -5,7 +5,7 @@
 //        [--samples K --temperature T]
 // --samples K adds K - 1 answers sampled at temperature T (default 0.8; seeds 1001...) to the
 // greedy one and reports pass@K, the tasks any of the K answers passes: how far a choice among
-// several answers could take pass@1.
+// several answers could take pass@1. --system TEXT pins another system prompt than the default.
 // How an answer is run: chatTests.ts. pass@1 = tasks whose tests pass / tasks.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     python: { type: 'string', default: 'python3' },
     samples: { type: 'string', default: '1' },
     temperature: { type: 'string', default: '0.8' },
+    system: { type: 'string' },
   },
 });
 
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   const tasks = (JSON.parse(readFileSync(values.suite!, 'utf8')) as { tasks: ChatTask[] }).tasks;
   const model = values.model ?? defaultModelDir();
   const engine = await loadEditorEngine(model, Number(values.threads));
+  if (values.system !== undefined) for (const notice of engine.setPinnedPrompt(values.system)) process.stderr.write(`${notice}\n`);
   const samples = Number(values.samples);
   const temperature = Number(values.temperature);
   if (!Number.isInteger(samples) || samples < 1) throw new Error(`--samples ${values.samples}: give a whole number ≥ 1`);
@@ -70,7 +72,7 @@ async function main(): Promise<void> {
     summary[group] = { tasks: mine.length, passed, passAt1: Math.round((passed / Math.max(1, mine.length)) * 1000) / 1000 };
     if (samples > 1) summary[group].passedAny = mine.filter((r) => r.passedAny).length;
   }
-  const report = { model: engine.info.name, modelDir: model, ...(samples > 1 && { samples, temperature }), summary, results };
+  const report = { model: engine.info.name, modelDir: model, ...(values.system !== undefined && { system: values.system }), ...(samples > 1 && { samples, temperature }), summary, results };
   if (values.out) writeFileSync(values.out, `${JSON.stringify(report, null, 1)}\n`);
   process.stdout.write(`${JSON.stringify({ model: report.model, summary }, null, 2)}\n`);
 }
