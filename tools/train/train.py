@@ -78,7 +78,7 @@ def held_out_loss(step_fn, val: np.ndarray, device, batch: int) -> float:
     losses = []
     for i in range(0, len(val), batch):
         w = torch.from_numpy(val[i: i + batch].astype(np.int64)).to(device)
-        with torch.autocast("cuda", dtype=torch.bfloat16):
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
             losses.append(step_fn(w[:, :-1], w[:, 1:]).item())
     return float(np.mean(losses)) if losses else float("nan")
 
@@ -111,8 +111,13 @@ def main() -> None:
         local = int(os.environ["LOCAL_RANK"])
     else:
         rank, world, local = 0, 1, 0
-    torch.cuda.set_device(local)
-    device = torch.device("cuda", local)
+    # Without a GPU the same code runs on the CPU, slowly and in fp32 (bf16 is slower there):
+    # enough to check a recipe with --max-steps and --no-compile before GPU time is spent on it.
+    if torch.cuda.is_available():
+        torch.cuda.set_device(local)
+        device = torch.device("cuda", local)
+    else:
+        device = torch.device("cpu")
     torch.manual_seed(1234)
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
@@ -245,7 +250,7 @@ def main() -> None:
         if target_mask is not None:
             keep = torch.from_numpy(target_mask[idx][:, 1:].astype(np.bool_)).to(device, non_blocking=True)
             y = torch.where(keep, y, torch.full_like(y, -100))
-        with torch.autocast("cuda", dtype=torch.bfloat16):
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
             loss = step_fn(w[:, :-1], y)
         loss.backward()
         gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -254,7 +259,8 @@ def main() -> None:
         step += 1
         tokens += per_step * 1024
         if t_train is None:
-            torch.cuda.synchronize()
+            if device.type == "cuda":
+                torch.cuda.synchronize()
             t_train = time.time()
             tok_mark, t_mark = tokens, t_train
             log({"step": step, "event": "compiled", "compile_s": round(t_train - t_start, 1)})
@@ -275,7 +281,7 @@ def main() -> None:
         final = val_losses(model, None)
         log({"step": step, "event": "done", "tokens": tokens, "train_s": round(train_s, 1),
              "frac": round(min(1.0, frac), 4), "params": n_params, "val": final, "gpus": world,
-             "gpu": torch.cuda.get_device_name(0)})
+             "gpu": torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu"})
         state = {k: v.float().cpu() for k, v in model.state_dict().items()}
         torch.save(state, os.path.join(a.data, "model.pt"))
         torch.save(opt.state_dict(), os.path.join(a.data, "optimizer.pt"))
