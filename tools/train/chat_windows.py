@@ -24,12 +24,14 @@ import os
 import random
 import shutil
 
+from collections import Counter
+
 import numpy as np
 from tokenizers import Tokenizer
 
+from prepare_data import WINDOW, windows
 from samples import chat_sample
 
-WINDOW = 1024
 ANSWER_START = "<|im_start|>assistant\n"
 ANSWER_END = "<|im_end|>"
 
@@ -54,20 +56,22 @@ def encode(tok: Tokenizer, text: str, end: int):
 
 
 def pack(conversations, bos: int, pad: int):
-    """Whole conversations after one <|bos|> a window; the rest of a window is padding."""
+    """Whole conversations (each at most WINDOW tokens) after one <|bos|> a window; the rest of
+    a window is padding."""
     rows, masks, ids, flags = [], [], [bos], [0]
+
+    def close():
+        rows.append(ids + [pad] * (WINDOW + 1 - len(ids)))
+        masks.append(flags + [0] * (WINDOW + 1 - len(flags)))
+
     for c_ids, c_flags in conversations:
-        if len(c_ids) > WINDOW:
-            continue
         if len(ids) + len(c_ids) > WINDOW + 1:
-            rows.append(ids + [pad] * (WINDOW + 1 - len(ids)))
-            masks.append(flags + [0] * (WINDOW + 1 - len(flags)))
+            close()
             ids, flags = [bos], [0]
         ids += c_ids
         flags += c_flags
     if len(ids) > 1:
-        rows.append(ids + [pad] * (WINDOW + 1 - len(ids)))
-        masks.append(flags + [0] * (WINDOW + 1 - len(flags)))
+        close()
     return np.asarray(rows, np.uint16), np.asarray(masks, np.uint8)
 
 
@@ -88,21 +92,14 @@ def main() -> None:
     with lzma.open(a.pairs, "rt", encoding="utf-8") as f:
         pairs = [p for p in map(json.loads, f) if p[2].count("\n") < a.max_lines]
     rng.shuffle(pairs)
-    conversations = [encode(tok, chat_sample([tuple(p)], rng), pad) for p in pairs]
+    conversations = [c for c in (encode(tok, chat_sample([tuple(p)], rng), pad) for p in pairs) if len(c[0]) <= WINDOW]
     train, mask = pack(conversations, bos, pad)
     np.save(os.path.join(a.out, "train.npy"), train)
     np.save(os.path.join(a.out, "train-mask.npy"), mask)
     stream = open(os.path.join(here, "heldout-stream.txt"), encoding="utf-8").read()
-    ids = np.asarray(tok.encode(stream).ids, np.uint16)
-    n = len(ids) // WINDOW
-    val = np.concatenate([np.full((n, 1), bos, np.uint16), ids[: n * WINDOW].reshape(n, WINDOW)], axis=1)
-    np.save(os.path.join(a.out, "val-js.npy"), val)
-    by_lang = {}
-    for p in pairs:
-        by_lang[p[3]] = by_lang.get(p[3], 0) + 1
-    stats = {"pairs": len(pairs), "by_language": by_lang, "windows": int(len(train)),
-             "target_tokens": int(mask.sum()),
-             "tokens": int(len(train) + sum(len(c[0]) for c in conversations if len(c[0]) <= WINDOW))}
+    np.save(os.path.join(a.out, "val-js.npy"), windows(np.asarray(tok.encode(stream).ids, np.uint16), bos))
+    stats = {"pairs": len(pairs), "by_language": dict(Counter(p[3] for p in pairs)), "windows": int(len(train)),
+             "target_tokens": int(mask.sum()), "tokens": int(len(train) + sum(len(c[0]) for c in conversations))}
     with open(os.path.join(a.out, "data-stats.json"), "w") as f:
         json.dump(stats, f, indent=2)
     print(json.dumps(stats))
