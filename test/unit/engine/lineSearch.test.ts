@@ -156,8 +156,10 @@ describe('line search on the bundled model', { skip }, () => {
     const expected = await logProbAfter(head, `\n${line}\n  if (value > high) return high;\n  return value;`);
     const score = (await drain(fit.score(line))).value;
     // The reading runs the lines in one pass and the check one token a pass; the int4 kernels
-    // quantise their inputs to int8 per pass, which moves a sum of ~25 tokens by a few hundredths.
-    assert.ok(Math.abs(score - expected) < 0.1, `${score} vs ${expected}`);
+    // quantise their inputs to int8 per pass, which moves a sum of ~25 tokens by a few hundredths,
+    // and by 0.11 on a Xeon whose AVX512-VNNI kernels take that path. Scoring without the
+    // two lines below would leave out ~15 tokens of log-probability, far more than that.
+    assert.ok(Math.abs(score - expected) < 0.3, `${score} vs ${expected}`);
     // Scoring another line and this one again gives the same score: each starts from the mark.
     const other = (await drain(fit.score('  return low;'))).value;
     assert.ok(other < score, `${other} vs ${score}`);
