@@ -74,11 +74,16 @@ def lr_at(frac: float, peak: float) -> float:
 
 
 @torch.no_grad()
+def mixed_precision(device):
+    """bf16 autocast on a GPU; plain fp32 on the CPU, where bf16 is slower."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+
+
 def held_out_loss(step_fn, val: np.ndarray, device, batch: int) -> float:
     losses = []
     for i in range(0, len(val), batch):
         w = torch.from_numpy(val[i: i + batch].astype(np.int64)).to(device)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+        with mixed_precision(device):
             losses.append(step_fn(w[:, :-1], w[:, 1:]).item())
     return float(np.mean(losses)) if losses else float("nan")
 
@@ -250,7 +255,7 @@ def main() -> None:
         if target_mask is not None:
             keep = torch.from_numpy(target_mask[idx][:, 1:].astype(np.bool_)).to(device, non_blocking=True)
             y = torch.where(keep, y, torch.full_like(y, -100))
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+        with mixed_precision(device):
             loss = step_fn(w[:, :-1], y)
         loss.backward()
         gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
